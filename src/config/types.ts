@@ -1,0 +1,104 @@
+/**
+ * The resolved configuration the runtime reads: durations in milliseconds, defaults filled,
+ * `${env:NAME}` references substituted. The YAML schema (schema.ts) and loader (load.ts)
+ * produce exactly this shape; the runtime never sees raw YAML.
+ */
+
+export type SourceKind = 'postgres';
+export type PoolMode = 'session' | 'transaction' | 'statement';
+export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'trust';
+export type HostRole = 'primary' | 'replica' | 'auto';
+
+export interface ListenAddress { host: string; port: number }
+
+export interface AdminConfig { listen: ListenAddress }
+
+export interface PostgresListenerConfig {
+  listen: ListenAddress;
+  /** Total client connections accepted by this listener across sources (PgBouncer max_client_conn). */
+  max_client_conn: number;
+  /** A client must finish startup and authentication within this time (client_login_timeout). */
+  client_login_timeout: number;
+  /** Largest message a client may send, in bytes (max_packet_size); larger gets 08P01 and a close. */
+  max_packet_size: number;
+}
+
+export interface ListenersConfig { postgres?: PostgresListenerConfig }
+
+export interface PoolConfig {
+  mode: PoolMode;
+  /** Server connections per (source, user) pool (PgBouncer default_pool_size). */
+  size: number;
+  /** Server connections kept open even when idle (min_pool_size). */
+  min_size: number;
+  /** Client connections allowed to this source. */
+  max_client_conn: number;
+  query_wait_timeout: number;
+  /** Close a client that stays idle inside a transaction this long; 0 disables. */
+  idle_transaction_timeout: number;
+  server_connect_timeout: number;
+  /** Wait this long before retrying a failed server login. */
+  server_login_retry: number;
+  server_lifetime: number;
+  server_idle_timeout: number;
+  /** Run before handing out a connection that sat idle longer than server_check_delay; '' disables. */
+  server_check_query: string;
+  server_check_delay: number;
+  /** Run when a session-mode client releases its server; '' disables. */
+  server_reset_query: string;
+  /** Protocol-level named prepared statements kept per server connection (LRU); 0 disables tracking. */
+  max_prepared_statements: number;
+}
+
+export interface HostConfig {
+  host: string;
+  port: number;
+  role: HostRole;
+  zone: string;
+  weight: number;
+}
+
+export interface UserConfig {
+  name: string;
+  /** Checked from clients and, unless server_password is set, used towards the server. */
+  password: string;
+  /** Overrides the source's client auth method for this user. */
+  auth?: ClientAuthMethod;
+  server_user?: string;
+  server_password?: string;
+  /** Overrides pool.size for this user's pool. */
+  pool_size?: number;
+}
+
+/** A PostgreSQL started by Sluice itself as a child process (the no-database quick start). */
+export interface EmbeddedConfig {
+  kind: 'pglite';
+  /** Directory for the database files; '' keeps everything in memory. */
+  data_dir: string;
+  port: number;
+}
+
+export interface PostgresSourceConfig {
+  kind: 'postgres';
+  name: string;
+  /** Backend database name; defaults to the source name. */
+  database: string;
+  auth: ClientAuthMethod;
+  pool: PoolConfig;
+  hosts: HostConfig[];
+  users: UserConfig[];
+  embedded?: EmbeddedConfig;
+}
+
+export type SourceConfig = PostgresSourceConfig;
+
+export interface LogConfig { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
+
+export interface SluiceConfig {
+  admin?: AdminConfig;
+  listeners: ListenersConfig;
+  sources: Record<string, SourceConfig>;
+  log: LogConfig;
+  /** On SIGTERM, how long transactions in flight may take before connections are cut. */
+  shutdown_timeout: number;
+}
