@@ -3,29 +3,63 @@
  * The CLI owns process concerns (signals, exit codes); the gateway owns connections.
  */
 import type { Logger } from 'pino';
-import type { SluiceConfig } from './config/types.js';
+import type { ListenAddress, PostgresSourceConfig, SluiceConfig } from './config/types.js';
+import { type EmbeddedPglite, startEmbeddedPglite } from './embedded/pglite.js';
+import { Listener } from './proxy/listener.js';
+import { PgProxy } from './proxy/postgres/pg-proxy.js';
 
 export class Gateway {
   config: SluiceConfig;
   readonly log: Logger;
+  postgres: PgProxy | null = null;
+  private pgListener: Listener | null = null;
+  private readonly embedded: EmbeddedPglite[] = [];
+  /** Where the PostgreSQL listener is bound (its real port when configured as 0). */
+  postgresAddress: ListenAddress | null = null;
 
   constructor(config: SluiceConfig, log: Logger) {
     this.config = config;
     this.log = log;
   }
 
+  private postgresSources(config: SluiceConfig): PostgresSourceConfig[] {
+    return Object.values(config.sources).filter((s) => s.kind === 'postgres');
+  }
+
   /** Bind listeners and start pools. Backends that are down are not fatal: pools keep retrying. */
   async start(): Promise<void> {
-    throw new Error('Gateway.start is being written in this change');
+    for (const source of this.postgresSources(this.config)) {
+      if (source.embedded) this.embedded.push(await startEmbeddedPglite(source.embedded, this.log));
+    }
+    const pgConfig = this.config.listeners.postgres;
+    if (pgConfig) {
+      this.postgres = new PgProxy(pgConfig, this.postgresSources(this.config), this.log);
+      this.pgListener = new Listener('postgres', this.postgres, pgConfig.max_client_conn, this.log);
+      this.postgresAddress = await this.pgListener.listen(pgConfig.listen);
+    }
   }
 
   /** Apply pool sizes, timeouts and users from a new config without dropping clients. */
   async reload(config: SluiceConfig): Promise<void> {
     this.config = config;
+    const pgConfig = config.listeners.postgres;
+    if (this.postgres && pgConfig) {
+      this.postgres.reload(pgConfig, this.postgresSources(config));
+      if (this.pgListener) this.pgListener.maxConnections = pgConfig.max_client_conn;
+    }
+    this.log.info('configuration reloaded');
   }
 
   /** Stop accepting, let transactions in flight finish up to timeoutMs, then close everything. */
   async shutdown(timeoutMs: number): Promise<void> {
-    void timeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    if (this.postgres) this.postgres.shuttingDown = true;
+    this.pgListener?.stop();
+    if (this.postgres) {
+      await this.postgres.drain(deadline);
+      await this.postgres.close();
+    }
+    await Promise.all(this.embedded.map((e) => e.stop()));
+    this.log.info('shut down');
   }
 }

@@ -15,8 +15,9 @@ export interface HostTarget {
 export interface PooledConnection {
   readonly id: number;
   readonly host: HostTarget;
+  /** Date.now() at open; the pool measures server_lifetime from it. */
   readonly createdAt: number;
-  /** Set by the pool each time the connection is returned idle. */
+  /** Date.now(); set by the pool each time the connection is returned idle. */
   lastUsedAt: number;
   /** True once the connection is broken or closed; the pool drops it. */
   readonly closed: boolean;

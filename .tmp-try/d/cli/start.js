@@ -1,0 +1,131 @@
+/**
+ * `sluice start`: run the gateway and own the process around it: signals, reloads, exit codes.
+ * SIGTERM/SIGINT drain (a second one exits at once), SIGHUP reloads the same file.
+ */
+import { constants } from 'node:os';
+import { ConfigError } from '../errors.js';
+import { Gateway } from '../gateway.js';
+import { loadConfig } from '../config/load.js';
+import { diffConfig } from '../config/diff.js';
+import { LOG_LEVELS } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { summarize } from './check-config.js';
+import { parseCommand, reportConfigError, usageError } from './usage.js';
+const OPTIONS = {
+    config: { type: 'string', short: 'c' },
+    pretty: { type: 'boolean' },
+    'log-level': { type: 'string' },
+};
+/** Resolves to an exit code if Sluice could not start, or undefined once it is running. */
+export async function runStart(args) {
+    const parsed = parseCommand(args, OPTIONS);
+    if (typeof parsed === 'number')
+        return parsed;
+    const { config: file, pretty = false, 'log-level': levelFlag } = parsed.values;
+    if (file === undefined)
+        return usageError('start needs --config FILE');
+    if (levelFlag !== undefined && !isLogLevel(levelFlag))
+        return usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${levelFlag}")`);
+    let config;
+    try {
+        config = await loadConfig(file);
+    }
+    catch (err) {
+        if (!(err instanceof ConfigError))
+            throw err;
+        reportConfigError(file, err);
+        return 1;
+    }
+    const log = createLogger({ level: levelFlag ?? config.log.level, pretty });
+    const gateway = new Gateway(config, log);
+    const lifecycle = new Lifecycle(file, config, gateway, log, levelFlag === undefined);
+    lifecycle.listen();
+    try {
+        await gateway.start();
+    }
+    catch (err) {
+        log.fatal({ err }, 'could not start');
+        await gateway.shutdown(0).catch((shutdownErr) => log.error({ err: shutdownErr }, 'cleanup after the failed start failed'));
+        lifecycle.unlisten();
+        return 1;
+    }
+    log.info({ file }, `sluice started: ${summarize(config)}`);
+    return undefined;
+}
+function isLogLevel(level) {
+    return LOG_LEVELS.includes(level);
+}
+/** Signal handling for one running gateway; reloads are serialized so two SIGHUPs never race. */
+class Lifecycle {
+    file;
+    config;
+    gateway;
+    log;
+    levelFromConfig;
+    stopping = false;
+    reloads = Promise.resolve();
+    onStop = (signal) => this.stop(signal);
+    onReload = () => {
+        if (!this.stopping)
+            this.reloads = this.reloads.then(() => this.reload());
+    };
+    constructor(file, config, gateway, log, 
+    /** False when --log-level was given: the flag wins over log.level on reload too. */
+    levelFromConfig) {
+        this.file = file;
+        this.config = config;
+        this.gateway = gateway;
+        this.log = log;
+        this.levelFromConfig = levelFromConfig;
+    }
+    listen() {
+        process.on('SIGTERM', this.onStop).on('SIGINT', this.onStop).on('SIGHUP', this.onReload);
+    }
+    unlisten() {
+        process.off('SIGTERM', this.onStop).off('SIGINT', this.onStop).off('SIGHUP', this.onReload);
+    }
+    stop(signal) {
+        if (this.stopping) {
+            this.log.warn({ signal }, 'second signal: exiting without waiting for transactions in flight');
+            process.exit(128 + constants.signals[signal]);
+        }
+        this.stopping = true;
+        const timeoutMs = this.config.shutdown_timeout;
+        this.log.info({ signal, timeout_ms: timeoutMs }, 'shutting down: no new clients, waiting for transactions in flight');
+        this.gateway.shutdown(timeoutMs).then(() => {
+            this.log.info('stopped');
+            process.exit(0);
+        }, (err) => {
+            this.log.error({ err }, 'shutdown failed');
+            process.exit(1);
+        });
+    }
+    async reload() {
+        let next;
+        try {
+            next = await loadConfig(this.file);
+        }
+        catch (err) {
+            const issues = err instanceof ConfigError ? err.issues : [String(err)];
+            this.log.error({ file: this.file, issues }, 'reload rejected; the running configuration stays');
+            return;
+        }
+        const changes = diffConfig(this.config, next);
+        if (changes.length === 0) {
+            this.log.info({ file: this.file }, 'reload: no changes');
+            return;
+        }
+        try {
+            await this.gateway.reload(next);
+        }
+        catch (err) {
+            this.log.error({ err, changes }, 'reload failed; the running configuration stays');
+            return;
+        }
+        this.config = next;
+        if (this.levelFromConfig)
+            this.log.level = next.log.level;
+        this.log.info({ file: this.file, changes }, 'configuration reloaded');
+    }
+}
+//# sourceMappingURL=start.js.map

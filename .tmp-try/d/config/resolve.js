@@ -1,0 +1,130 @@
+/**
+ * Validated YAML → the runtime's SluiceConfig: defaults filled, durations in milliseconds,
+ * listen addresses parsed, and the checks a schema cannot express (cross-field rules).
+ */
+import { ConfigError } from '../errors.js';
+import { HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
+import { parseDuration } from './duration.js';
+import { formatListenAddress, parseListenAddress } from './listen-address.js';
+import { formatPath } from './issue-text.js';
+export function resolveConfig(raw) {
+    const issues = [];
+    /** Run one conversion; a ConfigError becomes issues and `fallback` keeps resolution going. */
+    function attempt(convert, fallback) {
+        try {
+            return convert();
+        }
+        catch (err) {
+            if (!(err instanceof ConfigError))
+                throw err;
+            issues.push(...err.issues);
+            return fallback;
+        }
+    }
+    const ms = (value, path) => attempt(() => parseDuration(value, formatPath(path)), 0);
+    const address = (text, path) => attempt(() => parseListenAddress(text, formatPath(path)), undefined);
+    function pool(rawPool, path) {
+        const p = { ...POOL_DEFAULTS, ...rawPool };
+        if (p.min_size > p.size)
+            issues.push(`${formatPath([...path, 'min_size'])}: must be ≤ pool.size (${p.size}) (got ${p.min_size})`);
+        return {
+            mode: p.mode,
+            size: p.size,
+            min_size: p.min_size,
+            max_client_conn: p.max_client_conn,
+            query_wait_timeout: ms(p.query_wait_timeout, [...path, 'query_wait_timeout']),
+            idle_transaction_timeout: ms(p.idle_transaction_timeout, [...path, 'idle_transaction_timeout']),
+            server_connect_timeout: ms(p.server_connect_timeout, [...path, 'server_connect_timeout']),
+            server_login_retry: ms(p.server_login_retry, [...path, 'server_login_retry']),
+            server_lifetime: ms(p.server_lifetime, [...path, 'server_lifetime']),
+            server_idle_timeout: ms(p.server_idle_timeout, [...path, 'server_idle_timeout']),
+            server_check_query: p.server_check_query,
+            server_check_delay: ms(p.server_check_delay, [...path, 'server_check_delay']),
+            server_reset_query: p.server_reset_query,
+            max_prepared_statements: p.max_prepared_statements,
+        };
+    }
+    function source(name, s) {
+        const path = ['sources', name];
+        const embedded = s.embedded && { kind: s.embedded.kind, data_dir: s.embedded.data_dir ?? '', port: s.embedded.port };
+        let hosts = (s.hosts ?? []).map((h) => ({
+            host: h.host,
+            port: h.port ?? HOST_DEFAULTS.port,
+            role: h.role ?? HOST_DEFAULTS.role,
+            zone: h.zone ?? HOST_DEFAULTS.zone,
+            weight: h.weight ?? HOST_DEFAULTS.weight,
+        }));
+        if (!s.hosts && embedded)
+            hosts = [{ host: '127.0.0.1', port: embedded.port, role: 'primary', zone: '', weight: 1 }];
+        if (!s.hosts && !embedded)
+            issues.push(`${formatPath([...path, 'hosts'])}: required key is missing; a postgres source needs hosts, or embedded to start its own database`);
+        const firstIndex = new Map();
+        s.users.forEach((user, index) => {
+            const first = firstIndex.get(user.name);
+            if (first === undefined)
+                firstIndex.set(user.name, index);
+            else
+                issues.push(`${formatPath([...path, 'users', index, 'name'])}: duplicate user ${JSON.stringify(user.name)}; user names must be unique per source (first at users[${first}])`);
+        });
+        return {
+            kind: s.kind,
+            name,
+            database: s.database ?? name,
+            auth: s.auth ?? SOURCE_DEFAULTS.auth,
+            pool: pool(s.pool, [...path, 'pool']),
+            hosts,
+            users: s.users.map((user) => ({ ...user })),
+            ...(embedded && { embedded }),
+        };
+    }
+    function listener(l, path) {
+        const listen = address(l.listen, [...path, 'listen']);
+        return listen && {
+            listen,
+            max_client_conn: l.max_client_conn ?? LISTENER_DEFAULTS.max_client_conn,
+            client_login_timeout: ms(l.client_login_timeout ?? LISTENER_DEFAULTS.client_login_timeout, [...path, 'client_login_timeout']),
+            max_packet_size: l.max_packet_size ?? LISTENER_DEFAULTS.max_packet_size,
+        };
+    }
+    const adminListen = raw.admin && address(raw.admin.listen, ['admin', 'listen']);
+    const postgres = raw.listeners?.postgres && listener(raw.listeners.postgres, ['listeners', 'postgres']);
+    const sources = {};
+    for (const [name, s] of Object.entries(raw.sources))
+        sources[name] = source(name, s);
+    const config = {
+        ...(adminListen && { admin: { listen: adminListen } }),
+        listeners: postgres ? { postgres } : {},
+        sources,
+        log: { level: raw.log?.level ?? TOP_DEFAULTS.log_level },
+        shutdown_timeout: ms(raw.shutdown_timeout ?? TOP_DEFAULTS.shutdown_timeout, ['shutdown_timeout']),
+    };
+    issues.push(...listenConflicts(config));
+    return { config, issues };
+}
+/** Every address Sluice binds, by key path, so two of them cannot collide at start. */
+function boundAddresses(config) {
+    const bound = [];
+    if (config.admin)
+        bound.push(['admin.listen', config.admin.listen]);
+    if (config.listeners.postgres)
+        bound.push(['listeners.postgres.listen', config.listeners.postgres.listen]);
+    for (const [name, s] of Object.entries(config.sources)) {
+        if (s.embedded)
+            bound.push([`${formatPath(['sources', name, 'embedded', 'port'])}`, { host: '127.0.0.1', port: s.embedded.port }]);
+    }
+    return bound;
+}
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+function listenConflicts(config) {
+    const issues = [];
+    const bound = boundAddresses(config);
+    bound.forEach(([path, a], index) => {
+        // Port 0 asks the OS for a free port, which never collides; a wildcard host takes the port on every address.
+        const clash = bound.slice(0, index).find(([, b]) => a.port !== 0 && a.port === b.port
+            && (a.host === b.host || WILDCARD_HOSTS.has(a.host) || WILDCARD_HOSTS.has(b.host)));
+        if (clash)
+            issues.push(`${path}: ${formatListenAddress(a)} is already used by ${clash[0]} (${formatListenAddress(clash[1])}); each listener needs its own address`);
+    });
+    return issues;
+}
+//# sourceMappingURL=resolve.js.map

@@ -1,0 +1,76 @@
+/**
+ * Turns typebox validation errors into issue lines that name the key path, the problem and
+ * the expected form: `sources.bench.pool.mode: must be one of session, transaction, statement
+ * (got "tx")`. The phrase comes from the schema itself, so it cannot drift from what is checked.
+ */
+import { KindGuard } from '@sinclair/typebox';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { formatPath, showValue } from './issue-text.js';
+/** One line per offending key, in document order; empty when `value` fits `schema`. */
+export function schemaIssues(schema, value) {
+    const issues = new Map();
+    for (const error of Value.Errors(schema, value)) {
+        const path = keyPath(error.path, value);
+        const key = formatPath(path);
+        // typebox may report several failed rules for one value; the first says enough.
+        if (!issues.has(key))
+            issues.set(key, `${key}: ${problem(error, path)}`);
+    }
+    return [...issues.values()];
+}
+function problem(error, path) {
+    switch (error.type) {
+        case ValueErrorType.ObjectAdditionalProperties:
+            return `unknown key; expected one of ${Object.keys(error.schema['properties'] ?? {}).join(', ')}`;
+        case ValueErrorType.ObjectRequiredProperty:
+            return `required key is missing; expected ${describe(error.schema)}`;
+        default:
+            return `must be ${describe(error.schema)} (got ${showValue(error.value, path)})`;
+    }
+}
+/** The expected form of a value, in the operator's words. */
+export function describe(schema) {
+    const expected = schema['expected'];
+    if (typeof expected === 'string')
+        return expected;
+    if (KindGuard.IsUnion(schema)) {
+        const literals = schema.anyOf.filter(KindGuard.IsLiteral).map((literal) => String(literal.const));
+        if (literals.length === schema.anyOf.length)
+            return `one of ${literals.join(', ')}`;
+        return schema.anyOf.map(describe).join(' or ');
+    }
+    if (KindGuard.IsLiteral(schema))
+        return String(schema.const);
+    if (KindGuard.IsInteger(schema))
+        return `an integer${range(schema)}`;
+    if (KindGuard.IsNumber(schema))
+        return `a number${range(schema)}`;
+    if (KindGuard.IsString(schema))
+        return schema.minLength ? 'a non-empty string' : 'a string';
+    if (KindGuard.IsObject(schema))
+        return `a mapping with keys ${Object.keys(schema.properties).join(', ')}`;
+    return 'a valid value';
+}
+function range(schema) {
+    const { minimum, maximum } = schema;
+    if (minimum !== undefined && maximum !== undefined)
+        return ` between ${minimum} and ${maximum}`;
+    if (minimum !== undefined)
+        return ` ≥ ${minimum}`;
+    if (maximum !== undefined)
+        return ` ≤ ${maximum}`;
+    return '';
+}
+/** JSON pointer → key path; a segment is a list index only where the value there is a list. */
+function keyPath(pointer, root) {
+    const path = [];
+    let node = root;
+    for (const raw of pointer.split('/').slice(1)) {
+        const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+        const index = Array.isArray(node) ? Number(segment) : undefined;
+        path.push(index ?? segment);
+        node = node !== null && typeof node === 'object' ? node[index ?? segment] : undefined;
+    }
+    return path;
+}
+//# sourceMappingURL=schema-issues.js.map

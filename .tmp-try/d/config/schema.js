@@ -1,0 +1,114 @@
+/**
+ * The YAML configuration as a typebox schema: what an operator may write, with defaults and
+ * the expected form of each value. Unknown keys are errors everywhere, so a typo never turns
+ * into a silently ignored setting. load.ts validates against this and resolve.ts turns the
+ * result into the runtime's SluiceConfig (types.ts).
+ *
+ * `expected` is our own schema keyword: the phrase issues.ts puts after "must be".
+ */
+import { Type } from '@sinclair/typebox';
+import { DURATION_FORM, DURATION_PATTERN } from './duration.js';
+import { LISTEN_FORM, LISTEN_PATTERN } from './listen-address.js';
+const closed = { additionalProperties: false };
+function Duration(fallback) {
+    return Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { expected: DURATION_FORM, default: fallback });
+}
+/** A string enum; Unsafe only narrows the static type, the runtime schema stays a union of literals. */
+function OneOf(values, options = {}) {
+    return Type.Unsafe(Type.Union(values.map((value) => Type.Literal(value)), options));
+}
+const portRange = { minimum: 1, maximum: 65535 };
+const ListenAddress = Type.String({ pattern: LISTEN_PATTERN, expected: LISTEN_FORM });
+export const POOL_MODES = ['session', 'transaction', 'statement'];
+export const AUTH_METHODS = ['scram-sha-256', 'md5', 'trust'];
+export const HOST_ROLES = ['primary', 'replica', 'auto'];
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+/**
+ * PgBouncer's defaults, except server_login_retry: PgBouncer waits 15s after a failed login
+ * for the whole pool, while Sluice retries for each waiting client, so a short pause bounds
+ * the retry rate without stalling every client for 15s after one blip.
+ */
+export const POOL_DEFAULTS = {
+    mode: 'transaction',
+    size: 20,
+    min_size: 0,
+    max_client_conn: 5000,
+    query_wait_timeout: '120s',
+    idle_transaction_timeout: 0,
+    server_connect_timeout: '15s',
+    server_login_retry: '1s',
+    server_lifetime: '1h',
+    server_idle_timeout: '10m',
+    server_check_query: 'select 1',
+    server_check_delay: '30s',
+    server_reset_query: 'DISCARD ALL',
+    max_prepared_statements: 200,
+};
+export const LISTENER_DEFAULTS = {
+    max_client_conn: 10000,
+    client_login_timeout: '15s',
+    max_packet_size: 1024 ** 3,
+};
+export const HOST_DEFAULTS = { port: 5432, role: 'primary', zone: '', weight: 1 };
+export const SOURCE_DEFAULTS = { auth: 'scram-sha-256' };
+export const TOP_DEFAULTS = { log_level: 'info', shutdown_timeout: '30s' };
+const PoolSchema = Type.Object({
+    mode: Type.Optional(OneOf(POOL_MODES, { default: POOL_DEFAULTS.mode })),
+    size: Type.Optional(Type.Integer({ minimum: 1, default: POOL_DEFAULTS.size })),
+    min_size: Type.Optional(Type.Integer({ minimum: 0, default: POOL_DEFAULTS.min_size })),
+    max_client_conn: Type.Optional(Type.Integer({ minimum: 1, default: POOL_DEFAULTS.max_client_conn })),
+    query_wait_timeout: Type.Optional(Duration(POOL_DEFAULTS.query_wait_timeout)),
+    idle_transaction_timeout: Type.Optional(Duration(POOL_DEFAULTS.idle_transaction_timeout)),
+    server_connect_timeout: Type.Optional(Duration(POOL_DEFAULTS.server_connect_timeout)),
+    server_login_retry: Type.Optional(Duration(POOL_DEFAULTS.server_login_retry)),
+    server_lifetime: Type.Optional(Duration(POOL_DEFAULTS.server_lifetime)),
+    server_idle_timeout: Type.Optional(Duration(POOL_DEFAULTS.server_idle_timeout)),
+    server_check_query: Type.Optional(Type.String({ default: POOL_DEFAULTS.server_check_query })),
+    server_check_delay: Type.Optional(Duration(POOL_DEFAULTS.server_check_delay)),
+    server_reset_query: Type.Optional(Type.String({ default: POOL_DEFAULTS.server_reset_query })),
+    max_prepared_statements: Type.Optional(Type.Integer({ minimum: 0, default: POOL_DEFAULTS.max_prepared_statements })),
+}, closed);
+const HostSchema = Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Optional(Type.Integer({ ...portRange, default: HOST_DEFAULTS.port })),
+    role: Type.Optional(OneOf(HOST_ROLES, { default: HOST_DEFAULTS.role })),
+    zone: Type.Optional(Type.String({ default: HOST_DEFAULTS.zone })),
+    weight: Type.Optional(Type.Number({ minimum: 0, default: HOST_DEFAULTS.weight })),
+}, closed);
+const UserSchema = Type.Object({
+    name: Type.String({ minLength: 1 }),
+    password: Type.String(),
+    auth: Type.Optional(OneOf(AUTH_METHODS)),
+    server_user: Type.Optional(Type.String({ minLength: 1 })),
+    server_password: Type.Optional(Type.String()),
+    pool_size: Type.Optional(Type.Integer({ minimum: 1 })),
+}, closed);
+const EmbeddedSchema = Type.Object({
+    kind: Type.Literal('pglite'),
+    data_dir: Type.Optional(Type.String({ default: '' })),
+    port: Type.Integer(portRange),
+}, closed);
+const SourceSchema = Type.Object({
+    kind: Type.Literal('postgres'),
+    database: Type.Optional(Type.String({ minLength: 1 })),
+    auth: Type.Optional(OneOf(AUTH_METHODS, { default: SOURCE_DEFAULTS.auth })),
+    pool: Type.Optional(PoolSchema),
+    hosts: Type.Optional(Type.Array(HostSchema, { minItems: 1, expected: 'a non-empty list of hosts ({ host, port, role, zone, weight })' })),
+    users: Type.Array(UserSchema, { minItems: 1, expected: 'a non-empty list of users ({ name, password, ... })' }),
+    embedded: Type.Optional(EmbeddedSchema),
+}, closed);
+const PostgresListenerSchema = Type.Object({
+    listen: ListenAddress,
+    max_client_conn: Type.Optional(Type.Integer({ minimum: 1, default: LISTENER_DEFAULTS.max_client_conn })),
+    client_login_timeout: Type.Optional(Duration(LISTENER_DEFAULTS.client_login_timeout)),
+    // A PostgreSQL message length is an int32, and a startup packet alone may take ~10 kB.
+    max_packet_size: Type.Optional(Type.Integer({ minimum: 16384, maximum: 2 ** 31 - 1, default: LISTENER_DEFAULTS.max_packet_size })),
+}, closed);
+export const ConfigSchema = Type.Object({
+    admin: Type.Optional(Type.Object({ listen: ListenAddress }, closed)),
+    listeners: Type.Optional(Type.Object({ postgres: Type.Optional(PostgresListenerSchema) }, closed)),
+    sources: Type.Record(Type.String(), SourceSchema, { minProperties: 1, expected: 'a mapping from source name to source settings, with at least one source' }),
+    log: Type.Optional(Type.Object({ level: Type.Optional(OneOf(LOG_LEVELS, { default: TOP_DEFAULTS.log_level })) }, closed)),
+    shutdown_timeout: Type.Optional(Duration(TOP_DEFAULTS.shutdown_timeout)),
+}, closed);
+//# sourceMappingURL=schema.js.map

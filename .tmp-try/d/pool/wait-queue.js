@@ -1,0 +1,102 @@
+/**
+ * FIFO of clients waiting for a server connection. A growable ring buffer, so push and shift
+ * allocate nothing once warm (undici's FixedQueue idea), with O(1) cancel: a cancelled waiter
+ * leaves a hole that the head skips, so the ring is never shifted.
+ */
+export class WaitQueue {
+    waiters;
+    /** Enqueue time (performance.now()) per slot, parallel to `waiters`. */
+    since;
+    mask;
+    /**
+     * Absolute sequence numbers; a waiter's slot is `seq & mask`. Tickets stay valid when the
+     * ring grows because growth re-lays slots by the same rule.
+     */
+    head = 0;
+    tail = 0;
+    tickets = new Map();
+    constructor(capacity = 16) {
+        let cap = 2;
+        while (cap < capacity)
+            cap *= 2;
+        this.waiters = new Array(cap).fill(undefined);
+        this.since = new Float64Array(cap);
+        this.mask = cap - 1;
+    }
+    /** Live waiters, holes excluded. */
+    get size() {
+        return this.tickets.size;
+    }
+    has(waiter) {
+        return this.tickets.has(waiter);
+    }
+    /** Append; false (and no change) when the waiter is already queued. */
+    push(waiter, now) {
+        if (this.tickets.has(waiter))
+            return false;
+        if (this.tail - this.head > this.mask)
+            this.grow();
+        const slot = this.tail & this.mask;
+        this.waiters[slot] = waiter;
+        this.since[slot] = now;
+        this.tickets.set(waiter, this.tail);
+        this.tail++;
+        return true;
+    }
+    /** Enqueue time of the oldest live waiter, or -1 when none waits. */
+    oldestSince() {
+        this.skipHoles();
+        return this.head === this.tail ? -1 : this.since[this.head & this.mask];
+    }
+    shift() {
+        this.skipHoles();
+        if (this.head === this.tail)
+            return undefined;
+        const slot = this.head & this.mask;
+        const waiter = this.waiters[slot];
+        this.waiters[slot] = undefined;
+        this.head++;
+        if (waiter !== undefined)
+            this.tickets.delete(waiter);
+        this.rewindIfEmpty();
+        return waiter;
+    }
+    /** Cancel a queued waiter; false when it is not queued (already served or never queued). */
+    remove(waiter) {
+        const seq = this.tickets.get(waiter);
+        if (seq === undefined)
+            return false;
+        this.waiters[seq & this.mask] = undefined;
+        this.tickets.delete(waiter);
+        this.rewindIfEmpty();
+        return true;
+    }
+    skipHoles() {
+        while (this.head !== this.tail && this.waiters[this.head & this.mask] === undefined)
+            this.head++;
+    }
+    /**
+     * With no live waiter every slot is already a hole: start over at 0 so sequence numbers stay
+     * small integers (V8 Smis) however long the process runs.
+     */
+    rewindIfEmpty() {
+        if (this.tickets.size !== 0)
+            return;
+        this.head = 0;
+        this.tail = 0;
+    }
+    grow() {
+        const cap = (this.mask + 1) * 2;
+        const mask = cap - 1;
+        const waiters = new Array(cap).fill(undefined);
+        const since = new Float64Array(cap);
+        for (let seq = this.head; seq !== this.tail; seq++) {
+            waiters[seq & mask] = this.waiters[seq & this.mask];
+            since[seq & mask] = this.since[seq & this.mask];
+        }
+        this.waiters = waiters;
+        this.since = since;
+        this.mask = mask;
+    }
+}
+//# sourceMappingURL=wait-queue.js.map

@@ -1,0 +1,275 @@
+import { PoolTimeoutError, ProtocolError } from '../../errors.js';
+import { errorResponse, noticeResponse, parameterStatus } from '../../wire/postgres/backend-messages.js';
+import { F, TX_IDLE } from '../../wire/postgres/constants.js';
+import { MessageFramer } from '../../wire/postgres/framer.js';
+import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
+import { ClientLogin } from './client-login.js';
+import { RequestRelay } from './request-relay.js';
+import { Forwarder } from './forwarder.js';
+import { parameterDiff, setQuery } from './parameters.js';
+export class PgClientSession {
+    socket;
+    ctx;
+    /** Towards the client. */
+    out;
+    /** Towards whichever server is attached; retargeted on each lease. */
+    toServer = null;
+    source = null;
+    user = null;
+    pool = null;
+    mode = 'transaction';
+    /** The session settings this client believes in. */
+    params = new Map();
+    /** Named prepared statements by the client's own names. */
+    statements = new Map();
+    server = null;
+    cancelPid = 0;
+    cancelSecret = 0;
+    idleInTransactionSince = 0;
+    login;
+    framer = null;
+    relay;
+    /** Client bytes that arrived while no server was attached. */
+    pending = [];
+    waiting = false;
+    inClientChunk = false;
+    closed = false;
+    txStatus = TX_IDLE;
+    constructor(socket, ctx) {
+        this.socket = socket;
+        this.ctx = ctx;
+        this.out = new Forwarder(socket, this.serverSide);
+        this.relay = new RequestRelay(this);
+        this.login = new ClientLogin(this, ctx);
+        socket.setNoDelay(true);
+        socket.on('data', (chunk) => this.onData(chunk));
+        socket.on('drain', () => { if (this.server?.socket.isPaused())
+            this.server.socket.resume(); });
+        socket.on('close', () => this.onClientGone());
+        socket.on('error', (err) => ctx.log.debug({ err }, 'client socket error'));
+        ctx.sessions.add(this);
+    }
+    get isIdle() { return this.server === null && !this.waiting; }
+    /** When the client's socket is full, stop reading from the server. */
+    serverSide = { onDestinationFull: () => this.server?.socket.pause() };
+    /** When the server's socket is full, stop reading from the client. */
+    clientSide = { onDestinationFull: () => this.socket.pause() };
+    onData(chunk) {
+        if (this.closed)
+            return;
+        if (this.login !== null) {
+            this.login.onData(chunk);
+            return;
+        }
+        if (this.server === null) {
+            this.queueUntilLeased(chunk);
+            return;
+        }
+        this.relayChunk(chunk);
+    }
+    /** Login finished: the client is ready for queries. */
+    onLoggedIn(outcome) {
+        this.login = null;
+        this.source = outcome.source;
+        this.user = outcome.user;
+        this.pool = outcome.pool;
+        this.mode = outcome.source.config.pool.mode;
+        this.params = outcome.params;
+        this.cancelPid = outcome.cancelPid;
+        this.cancelSecret = outcome.cancelSecret;
+        this.ctx.cancelKeys.register(this.cancelPid, this);
+        this.framer = new MessageFramer(this, this.ctx.listener.max_packet_size);
+        if (outcome.rest !== null)
+            this.onData(outcome.rest);
+    }
+    queueUntilLeased(chunk) {
+        // A lone Terminate needs no server.
+        if (this.pending.length === 0 && !this.framer.midMessage && chunk.length === 5 && chunk[0] === F.Terminate) {
+            this.close();
+            return;
+        }
+        this.pending.push(chunk);
+        if (this.waiting)
+            return;
+        this.waiting = true;
+        this.socket.pause();
+        this.pool.acquire(this);
+    }
+    onLease(conn) {
+        this.waiting = false;
+        if (this.closed) {
+            this.pool.release(conn, conn.idle);
+            return;
+        }
+        this.server = conn;
+        conn.attach(this);
+        this.toServer = new Forwarder(conn.socket, this.clientSide);
+        this.syncParameters(conn);
+        const pending = this.pending;
+        this.pending = [];
+        for (const chunk of pending) {
+            if (this.server === null || this.closed)
+                break;
+            this.relayChunk(chunk);
+        }
+        if (!this.closed)
+            this.socket.resume();
+    }
+    onLeaseError(err) {
+        this.waiting = false;
+        const code = err instanceof PoolTimeoutError ? SQLSTATE.ConnectionFailure : SQLSTATE.CannotConnectNow;
+        this.terminate(code, err.message);
+    }
+    /** Send the client's differing settings to the server before its work. */
+    syncParameters(conn) {
+        const diff = parameterDiff(this.params, conn.params);
+        if (diff.length === 0)
+            return;
+        const sql = setQuery(diff);
+        for (const [name, value] of diff)
+            conn.params.set(name, value);
+        if (sql !== '')
+            this.toServer.send(conn.ownQuery(sql));
+    }
+    relayChunk(chunk) {
+        this.inClientChunk = true;
+        try {
+            this.framer.push(chunk);
+        }
+        catch (err) {
+            this.inClientChunk = false;
+            this.protocolViolation(err);
+            return;
+        }
+        this.inClientChunk = false;
+        this.toServer?.flush();
+        this.out.flush();
+        if (this.idleInTransactionSince !== 0)
+            this.idleInTransactionSince = Date.now();
+        this.maybeRelease();
+    }
+    wantsStream(type) {
+        return this.server !== null && type === F.CopyData;
+    }
+    onStreamData(buf, start, end) {
+        this.toServer.forward(buf, start, end);
+    }
+    onMessage(type, buf, start, end) {
+        if (type === F.Terminate) {
+            this.close();
+            return;
+        }
+        this.relay.onMessage(this.server, type, buf, start, end);
+    }
+    // --- ServerOwner -------------------------------------------------------------------------
+    onParameterStatus(name, value, own, buf, start, end) {
+        if (own) {
+            // The server's spelling of a value Sluice set for this client (utf8 → UTF8).
+            const mine = this.params.get(name);
+            if (mine === undefined || mine === value)
+                return;
+            this.params.set(name, value);
+            this.out.send(parameterStatus(name, value));
+            return;
+        }
+        this.params.set(name, value);
+        this.out.forward(buf, start, end);
+    }
+    onReadyForQuery(status, settled) {
+        this.txStatus = status;
+        this.idleInTransactionSince = status === TX_IDLE ? 0 : Date.now();
+        if (!settled || this.inClientChunk)
+            return;
+        if (this.mode === 'statement' && status !== TX_IDLE) {
+            this.out.send(errorResponse({ severity: 'FATAL', code: SQLSTATE.FeatureNotSupported, message: 'transaction blocks are not allowed in statement pooling mode; use pool mode transaction or session for this source' }));
+            this.out.flush();
+            this.close();
+            return;
+        }
+        this.maybeRelease();
+    }
+    onStatementFailed(serverName) {
+        for (const [name, st] of this.statements)
+            if (st.serverName === serverName)
+                this.statements.delete(name);
+    }
+    onServerLost(reason) {
+        const conn = this.server;
+        this.server = null;
+        this.toServer = null;
+        if (conn !== null)
+            this.pool.release(conn, false);
+        this.terminate(SQLSTATE.ConnectionFailure, `server connection lost: ${reason}`);
+    }
+    onServerDrained() {
+        if (!this.closed && this.socket.isPaused() && !this.waiting)
+            this.socket.resume();
+    }
+    // --- Cancellable ---------------------------------------------------------------------------
+    cancelRunningQuery() {
+        if (this.server !== null && !this.server.idle)
+            this.server.cancel();
+    }
+    // --- end of work and of the session -------------------------------------------------------
+    /** Give the server back when the unit of work the pool mode defines is over. */
+    maybeRelease() {
+        const conn = this.server;
+        if (conn === null || this.mode === 'session' || !conn.idle || this.framer.midMessage || this.closed)
+            return;
+        this.out.flush();
+        this.detachServer(conn);
+        this.pool.release(conn, !conn.retire);
+    }
+    detachServer(conn) {
+        this.toServer?.flush();
+        this.server = null;
+        this.toServer = null;
+        conn.detach();
+    }
+    /** Send a FATAL error and close. */
+    terminate(code, message) {
+        if (this.closed)
+            return;
+        this.out.send(errorResponse({ severity: 'FATAL', code, message }));
+        this.close();
+    }
+    /** Warn without closing (e.g. a notice that LISTEN is not delivered in transaction mode). */
+    notice(code, message) {
+        this.out.send(noticeResponse({ severity: 'WARNING', code, message }));
+    }
+    protocolViolation(err) {
+        this.ctx.log.info({ err: err.message, client: this.socket.remoteAddress }, 'client protocol violation; closing it');
+        const message = err instanceof ProtocolError ? err.message : `invalid message: ${err.message}`;
+        this.terminate(SQLSTATE.ProtocolViolation, message);
+    }
+    close() {
+        if (this.closed)
+            return;
+        this.out.flush();
+        this.socket.end();
+        this.socket.destroySoon();
+        this.onClientGone();
+    }
+    onClientGone() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        this.framer?.halt();
+        this.login?.abort();
+        this.ctx.sessions.delete(this);
+        if (this.cancelPid !== 0)
+            this.ctx.cancelKeys.unregister(this.cancelPid);
+        if (this.source !== null)
+            this.source.clients--;
+        if (this.waiting)
+            this.pool.cancelWait(this);
+        const conn = this.server;
+        if (conn !== null) {
+            // Mid-transaction or mid-message the server's state is the client's: never reuse it.
+            const clean = conn.idle && !this.framer.midMessage && !conn.retire;
+            this.detachServer(conn);
+            this.pool.release(conn, clean);
+        }
+    }
+}
+//# sourceMappingURL=client-session.js.map

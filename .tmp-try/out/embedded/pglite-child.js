@@ -1,0 +1,49 @@
+/**
+ * Child process that serves one PGlite database on 127.0.0.1:<port> through pglite-socket.
+ * It runs apart from the gateway because PGlite executes each query synchronously in WASM on
+ * the thread that owns it: in-process, one slow query would stall every client of Sluice.
+ *
+ * Started by embedded/pglite.ts with `--port N --data-dir DIR` ('' = in memory) and an IPC
+ * channel: it sends { type: 'ready' } once listening and exits when the parent goes away.
+ */
+import { parseArgs } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLITE_MAX_CONNECTIONS } from './pglite-protocol.js';
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'data-dir': { type: 'string', default: '' } } });
+const port = Number(values.port);
+const dataDir = values['data-dir'] ?? '';
+const db = await PGlite.create(dataDir === '' ? 'memory://' : dataDir);
+const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: PGLITE_MAX_CONNECTIONS });
+// PGlite is one backend for every socket: prepared statements, SET values and temp tables
+// of a closed connection would otherwise greet the next one (a re-prepared statement name
+// then fails with "already exists"). The reset is queued on PGlite's mutex when the
+// connection is accepted, before the client's startup message can reach it.
+server.addEventListener('connection', () => {
+    void resetSession().catch((err) => send({ type: 'warning', message: `session reset failed: ${String(err)}` }));
+});
+async function resetSession() {
+    if (db.isInTransaction())
+        await db.exec('ROLLBACK');
+    await db.exec('DISCARD ALL');
+}
+let closing = false;
+async function shutdown() {
+    if (closing)
+        return;
+    closing = true;
+    // Closing the database flushes it to data_dir; a kill without this may lose the last writes.
+    await server.stop();
+    await db.close();
+    process.exit(0);
+}
+function send(message) {
+    if (process.connected)
+        process.send?.(message);
+}
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
+process.on('disconnect', () => void shutdown());
+await server.start();
+send({ type: 'ready', port });
+//# sourceMappingURL=pglite-child.js.map

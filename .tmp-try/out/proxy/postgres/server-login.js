@@ -1,0 +1,97 @@
+/**
+ * Logging in to a PostgreSQL server: startup, trust / cleartext / md5 / SCRAM-SHA-256,
+ * then ParameterStatus and BackendKeyData up to the first ReadyForQuery.
+ */
+import { ServerConnectError } from '../../errors.js';
+import { AUTH, B } from '../../wire/postgres/constants.js';
+import { readNoticeFields, readParameterStatus } from '../../wire/postgres/fields.js';
+import { serialize } from '../../wire/postgres/frontend-messages.js';
+import { md5Response } from '../../wire/postgres/md5.js';
+import { SCRAM_MECHANISM, ScramClientSession } from '../../wire/postgres/scram.js';
+/** Feeds login-phase messages; `write` sends our answers. Resolves through `done`. */
+export class ServerLogin {
+    creds;
+    write;
+    scram = null;
+    params = new Map();
+    backendPid = 0;
+    backendSecret = 0;
+    constructor(creds, write) {
+        this.creds = creds;
+        this.write = write;
+    }
+    startupMessage(applicationName) {
+        return serialize.startup({ user: this.creds.user, database: this.creds.database, application_name: applicationName });
+    }
+    /** Handle one message; returns true when login is complete (ReadyForQuery seen). Throws ServerConnectError. */
+    onMessage(type, buf, start, end) {
+        switch (type) {
+            case B.Authentication:
+                this.onAuth(buf, start, end);
+                return false;
+            case B.ParameterStatus: {
+                const [name, value] = readParameterStatus(buf, start, end);
+                this.params.set(name, value);
+                return false;
+            }
+            case B.BackendKeyData:
+                this.backendPid = buf.readInt32BE(start + 5);
+                this.backendSecret = buf.readInt32BE(start + 9);
+                return false;
+            case B.ReadyForQuery: return true;
+            case B.ErrorResponse: {
+                const f = readNoticeFields(buf, start, end);
+                throw new ServerConnectError(`server refused login as "${this.creds.user}" to database "${this.creds.database}": ${f.get('M') ?? 'unknown error'} (SQLSTATE ${f.get('C') ?? '?'})`);
+            }
+            case B.NoticeResponse:
+            case B.NegotiateProtocolVersion:
+                return false;
+            default:
+                throw new ServerConnectError(`unexpected message '${String.fromCharCode(type)}' from server during login`);
+        }
+    }
+    onAuth(buf, start, end) {
+        const code = buf.readInt32BE(start + 5);
+        switch (code) {
+            case AUTH.Ok: return;
+            case AUTH.CleartextPassword:
+                this.write(serialize.password(this.creds.password));
+                return;
+            case AUTH.MD5Password: {
+                const salt = buf.subarray(start + 9, start + 13);
+                this.write(serialize.password(md5Response(this.creds.user, this.creds.password, salt)));
+                return;
+            }
+            case AUTH.SASL: {
+                const mechanisms = buf.toString('utf8', start + 9, end).split('\0').filter(Boolean);
+                if (!mechanisms.includes(SCRAM_MECHANISM)) {
+                    throw new ServerConnectError(`server offers SASL mechanisms ${mechanisms.join(', ')}; Sluice supports ${SCRAM_MECHANISM}`);
+                }
+                this.scram = new ScramClientSession(this.creds.password);
+                this.write(serialize.sendSASLInitialResponseMessage(SCRAM_MECHANISM, this.scram.clientFirst().toString('utf8')));
+                return;
+            }
+            case AUTH.SASLContinue: {
+                if (!this.scram)
+                    throw new ServerConnectError('server sent SASLContinue before SASL');
+                const final = this.scram.handleServerFirst(buf.subarray(start + 9, end));
+                this.write(serialize.sendSCRAMClientFinalMessage(final.toString('utf8')));
+                return;
+            }
+            case AUTH.SASLFinal: {
+                if (!this.scram)
+                    throw new ServerConnectError('server sent SASLFinal before SASL');
+                try {
+                    this.scram.verifyServerFinal(buf.subarray(start + 9, end));
+                }
+                catch (err) {
+                    throw new ServerConnectError(`server's SCRAM signature did not verify: ${err.message}`, { cause: err });
+                }
+                return;
+            }
+            default:
+                throw new ServerConnectError(`server asks for authentication method ${code}, which Sluice does not support (use scram-sha-256, md5, password or trust)`);
+        }
+    }
+}
+//# sourceMappingURL=server-login.js.map

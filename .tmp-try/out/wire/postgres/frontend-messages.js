@@ -1,0 +1,35 @@
+/**
+ * Frontend messages Sluice writes towards servers. The ordinary ones come from pg-protocol's
+ * serializer; the renaming helpers below rewrite a client's message around a new statement
+ * name without decoding its parameters.
+ */
+import { F } from './constants.js';
+export { serialize } from 'pg-protocol';
+function withName(type, prefix, name, rest, restStart, restEnd) {
+    const nameLen = Buffer.byteLength(name);
+    const pre = prefix ? prefix.length : 0;
+    const bodyLen = pre + nameLen + 1 + (restEnd - restStart);
+    const buf = Buffer.allocUnsafe(1 + 4 + bodyLen);
+    buf[0] = type;
+    buf.writeInt32BE(4 + bodyLen, 1);
+    let o = 5;
+    if (prefix)
+        o += prefix.copy(buf, o);
+    o += buf.write(name, o, 'utf8');
+    buf[o++] = 0;
+    rest.copy(buf, o, restStart, restEnd);
+    return buf;
+}
+/** Parse message for `name` whose body after the name is body[start, end) (query, types). */
+export function parseWithName(name, body, start = 0, end = body.length) {
+    return withName(F.Parse, null, name, body, start, end);
+}
+/** Bind: portal name bytes kept as they are, statement renamed, the rest copied. */
+export function bindWithStatement(portal, statement, msg, restStart, restEnd) {
+    return withName(F.Bind, portal, statement, msg, restStart, restEnd);
+}
+/** Describe or Close of a statement ('S') under another name. */
+export function statementTarget(type, statement) {
+    return withName(type, Buffer.from('S'), statement, Buffer.alloc(0), 0, 0);
+}
+//# sourceMappingURL=frontend-messages.js.map

@@ -1,0 +1,32 @@
+/** Sluice under benchmark: the built CLI with a config equivalent to the PgBouncer ini. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { Service, freePort, waitForPort, type RunningPooler } from './proc.js';
+import type { PoolerSetup } from './pgbouncer.js';
+
+// dist-bench/bench/sluice.js -> the repository's dist/cli/main.js, whatever the working directory.
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export async function startSluice(dir: string, setup: PoolerSetup): Promise<RunningPooler> {
+  const config = join(dir, 'sluice.yaml');
+  await writeFile(config, stringify({
+    admin: { listen: `127.0.0.1:${await freePort()}` },
+    listeners: { postgres: { listen: `127.0.0.1:${setup.port}`, max_client_conn: setup.maxClientConn } },
+    sources: {
+      [setup.database]: {
+        kind: 'postgres',
+        // Same client auth as the PgBouncer side (trust), so the runs compare pooling alone.
+        auth: 'trust',
+        hosts: [{ host: '127.0.0.1', port: 5432 }],
+        pool: { mode: 'transaction', size: setup.poolSize, max_client_conn: setup.maxClientConn },
+        users: [{ name: setup.user, password: setup.password }],
+      },
+    },
+    log: { level: 'warn' },
+  }));
+  const service = new Service('sluice', process.execPath, [CLI, 'start', '--config', config], join(dir, 'sluice.log'));
+  await waitForPort(setup.port, service);
+  return { service, pid: service.pid ?? NaN };
+}

@@ -1,0 +1,40 @@
+/** The command line's help text and its argument parsing, shared by every command. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../errors.js';
+
+export const USAGE = `Usage:
+  sluice start --config FILE [--pretty] [--log-level LEVEL]
+      Run the gateway. SIGTERM/SIGINT drain and stop (a second SIGINT stops at once);
+      SIGHUP reloads FILE and keeps the running configuration if the new one is invalid.
+  sluice check-config FILE
+      Validate FILE and exit 0 if it is usable, 1 with one line per issue if not.
+  sluice --help | --version
+
+LEVEL is one of trace, debug, info, warn, error, fatal (default: log.level from FILE).
+`;
+
+/** Exit status for a command line that could not be understood (as in GNU tools). */
+export const USAGE_EXIT = 2;
+
+export function usageError(message: string): number {
+  process.stderr.write(`sluice: ${message}\n\n${USAGE}`);
+  return USAGE_EXIT;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs, but a malformed command line yields a usage message instead of a stack trace. */
+export function parseCommand<const T extends Options>(args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    if (err instanceof TypeError) return usageError(err.message);
+    throw err;
+  }
+}
+
+/** One line per issue, prefixed with the file, as compilers do, so editors can jump to it. */
+export function reportConfigError(file: string, err: ConfigError): void {
+  const lines = err.issues.length > 0 ? err.issues : [err.message];
+  process.stderr.write(lines.map((line) => `${file}: ${line}\n`).join(''));
+}

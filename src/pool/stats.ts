@@ -1,0 +1,50 @@
+/**
+ * Pool figures for SHOW POOLS, SHOW STATS and Prometheus. Totals are plain numbers bumped in
+ * place on the lease path; gauges are read from the pool's own state when a snapshot is taken,
+ * so there is one source of truth and no per-event allocation.
+ */
+import type { PoolMode } from '../config/types.js';
+
+export class PoolTotals {
+  /** Leases handed out, fast path and queued alike. */
+  leases = 0;
+  /** Server connections opened and logged in. */
+  connects = 0;
+  /** Failed connect attempts, including "no host available". */
+  connectFailures = 0;
+  /** Waiters rejected by query_wait_timeout. */
+  timeouts = 0;
+  /** Time queued waiters spent before their lease, in microseconds... */
+  waitTimeUs = 0;
+  /** ...over this many leases (the fast path does not wait and is not counted). */
+  waitCount = 0;
+}
+
+/** A point-in-time copy, named after PgBouncer's SHOW POOLS columns where one exists. */
+export interface PoolSnapshot {
+  name: string;
+  mode: PoolMode;
+  size: number;
+  paused: boolean;
+  closing: boolean;
+  /** cl_waiting */
+  waiting: number;
+  /** maxwait, in microseconds: age of the oldest waiter. */
+  maxWaitUs: number;
+  /** sv_active: leased to a client. */
+  active: number;
+  /** sv_idle */
+  idle: number;
+  /** sv_tested: running server_check_query or the session reset. */
+  tested: number;
+  /** sv_login: connecting and logging in. */
+  connecting: number;
+  leases: number;
+  connects: number;
+  connectFailures: number;
+  timeouts: number;
+  waitTimeUs: number;
+  waitCount: number;
+  /** Message of the last failed connect, null once a connect succeeds again. */
+  lastConnectError: string | null;
+}

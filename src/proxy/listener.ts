@@ -1,0 +1,69 @@
+/**
+ * The accept loop every protocol shares: binds an address, counts connections against the
+ * listener's limit and hands each socket to the protocol. Over the limit the protocol is asked
+ * to refuse the socket in its own words (e.g. PostgreSQL 53300), then it is closed.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { ListenAddress } from '../config/types.js';
+
+export interface ProtocolAcceptor {
+  /** Take over an accepted socket. */
+  accept(socket: net.Socket): void;
+  /** Tell a socket over the connection limit why it is refused. */
+  refuseTooMany(socket: net.Socket, limit: number): void;
+}
+
+export class Listener {
+  readonly name: string;
+  private readonly server: net.Server;
+  private readonly acceptor: ProtocolAcceptor;
+  private readonly log: Logger;
+  maxConnections: number;
+  /** Open client connections; plain counters read by metrics on scrape. */
+  connections = 0;
+  accepted = 0;
+  refused = 0;
+
+  constructor(name: string, acceptor: ProtocolAcceptor, maxConnections: number, log: Logger) {
+    this.name = name;
+    this.acceptor = acceptor;
+    this.maxConnections = maxConnections;
+    this.log = log;
+    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    this.server.on('error', (err) => this.log.error({ err, listener: name }, 'listener error'));
+  }
+
+  listen(address: ListenAddress): Promise<ListenAddress> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ host: address.host, port: address.port, backlog: 4096 }, () => {
+        this.server.off('error', onError);
+        const a = this.server.address() as net.AddressInfo;
+        this.log.info({ listener: this.name, address: `${a.address}:${a.port}` }, 'listening');
+        resolve({ host: a.address, port: a.port });
+      });
+    });
+  }
+
+  get listening(): boolean { return this.server.listening; }
+
+  /** Stop accepting; open connections are the protocol's to finish (close() would wait for them). */
+  stop(): void {
+    if (this.server.listening) this.server.close();
+  }
+
+  private onConnection(socket: net.Socket): void {
+    this.accepted++;
+    if (this.connections >= this.maxConnections) {
+      this.refused++;
+      socket.on('error', () => {});
+      this.acceptor.refuseTooMany(socket, this.maxConnections);
+      return;
+    }
+    this.connections++;
+    socket.once('close', () => { this.connections--; });
+    this.acceptor.accept(socket);
+  }
+}

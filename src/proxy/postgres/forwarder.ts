@@ -1,0 +1,65 @@
+/**
+ * Writes to one socket, coalescing adjacent slices of the same input chunk into one write.
+ * When the socket's buffer is full it tells its owner to pause the reading side; the owner
+ * resumes on 'drain'. Slices are views, never copies.
+ */
+import type { Socket } from 'node:net';
+
+export interface BackpressureTarget {
+  /** The destination is full: stop reading from the source until it drains. */
+  onDestinationFull(): void;
+}
+
+/** What a server connection writes towards its client through. */
+export interface ClientOutput {
+  forward(buf: Buffer, start: number, end: number): void;
+  send(msg: Buffer): void;
+  flush(): void;
+}
+
+export class Forwarder implements ClientOutput {
+  private readonly socket: Socket;
+  private readonly target: BackpressureTarget;
+  private buf: Buffer | null = null;
+  private start = 0;
+  private end = 0;
+  /** Bytes written through this forwarder, for stats; read on scrape. */
+  bytes = 0;
+
+  constructor(socket: Socket, target: BackpressureTarget) {
+    this.socket = socket;
+    this.target = target;
+  }
+
+  /** Queue buf[start, end) after what is already queued. */
+  forward(buf: Buffer, start: number, end: number): void {
+    if (this.buf === buf && this.end === start) {
+      this.end = end;
+      return;
+    }
+    this.flush();
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+  }
+
+  /** Write a message Sluice built, in order after what is queued. */
+  send(msg: Buffer): void {
+    this.flush();
+    this.write(msg);
+  }
+
+  flush(): void {
+    const buf = this.buf;
+    if (buf === null) return;
+    this.buf = null;
+    // A range that covers the whole chunk needs no view object.
+    this.write(this.start === 0 && this.end === buf.length ? buf : buf.subarray(this.start, this.end));
+  }
+
+  private write(data: Buffer): void {
+    this.bytes += data.length;
+    if (this.socket.destroyed) return;
+    if (!this.socket.write(data)) this.target.onDestinationFull();
+  }
+}
