@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 /** The `sluice` command: dispatch to one file per subcommand. */
 import { readFileSync } from 'node:fs';
-import { runCheckConfig } from './check-config.js';
-import { runStart } from './start.js';
 import { USAGE, USAGE_EXIT } from './usage.js';
 
 /** package.json sits two levels up from both src/cli and dist/cli. */
@@ -14,10 +12,11 @@ function version(): string {
 async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...args] = argv;
   switch (command) {
+    // Imported on demand: check-config and --help need not load the whole proxy.
     case 'start':
-      return runStart(args);
+      return (await import('./start.js')).runStart(args);
     case 'check-config':
-      return runCheckConfig(args);
+      return (await import('./check-config.js')).runCheckConfig(args);
     case '--help':
     case '-h':
     case 'help':

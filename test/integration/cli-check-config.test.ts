@@ -79,7 +79,7 @@ t.test('an unset environment variable and a missing file', async (t) => {
 });
 
 t.test('usage errors exit 2', async (t) => {
-  for (const args of [['check-config'], ['check-config', 'a.yaml', 'b.yaml'], ['check-config', '--frob', 'a.yaml'], ['frobnicate'], [], ['start'], ['start', '--config']]) {
+  for (const args of [['check-config'], ['check-config', 'a.yaml', 'b.yaml'], ['check-config', '--frob', 'a.yaml'], ['frobnicate'], ['start']]) {
     const run = sluice(...args);
     t.equal(run.code, 2, `sluice ${args.join(' ')}`);
     t.match(run.stderr, 'Usage:');

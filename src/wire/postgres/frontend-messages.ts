@@ -5,7 +5,9 @@
  */
 import { F } from './constants.js';
 
-export { serialize } from 'pg-protocol';
+// The CommonJS serializer module directly: pg-protocol's ESM wrapper is a .js file in a
+// CommonJS package, which tap's TypeScript loader then fails to load.
+export { serialize } from 'pg-protocol/dist/serializer';
 
 function withName(type: number, prefix: Buffer | null, name: string, rest: Buffer, restStart: number, restEnd: number): Buffer {
   const nameLen = Buffer.byteLength(name);
