@@ -1,6 +1,6 @@
 /** The command line's help text and its argument parsing, shared by every command. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../errors.js';
+import type { ConfigError } from '../errors.js';
 
 export const USAGE = `Usage:
   sluice start --config FILE [--pretty] [--log-level LEVEL]

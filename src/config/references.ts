@@ -42,9 +42,10 @@ export async function substituteReferences(tree: unknown, resolvers: ReferenceRe
       return items;
     }
     if (node !== null && typeof node === 'object') {
-      const copy: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(node)) copy[key] = await visit(item, [...path, key]);
-      return copy;
+      const entries: [string, unknown][] = [];
+      for (const [key, item] of Object.entries(node)) entries.push([key, await visit(item, [...path, key])]);
+      // fromEntries defines own properties, so a `__proto__` key stays a key (and is reported as unknown).
+      return Object.fromEntries(entries);
     }
     return node;
   }

@@ -4,7 +4,7 @@
  * into a silently ignored setting. load.ts validates against this and resolve.ts turns the
  * result into the runtime's SluiceConfig (types.ts).
  *
- * `expected` is our own schema keyword: the phrase issues.ts puts after "must be".
+ * `expected` is our own schema keyword: the phrase schema-issues.ts puts after "must be".
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { DURATION_FORM, DURATION_PATTERN } from './duration.js';

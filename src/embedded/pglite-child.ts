@@ -16,6 +16,22 @@ const port = Number(values.port);
 const dataDir = values['data-dir'] ?? '';
 
 const db = await PGlite.create(dataDir === '' ? 'memory://' : dataDir);
+
+// pglite-socket's query queue stops for good once PGlite throws (its "processing" flag is
+// never cleared), and PGlite throws when its backend exits on a FATAL error, which a client
+// sending COPY FROM STDIN causes: the backend reads past the one message it was handed. A
+// child that can no longer answer must not look alive, so it exits and the supervisor
+// starts a fresh one (data_dir keeps what was committed; an in-memory database is lost).
+const execProtocolRawStream = db.execProtocolRawStream.bind(db);
+db.execProtocolRawStream = async (...args: Parameters<typeof execProtocolRawStream>) => {
+  try {
+    return await execProtocolRawStream(...args);
+  } catch (err) {
+    // stderr is synchronous for pipes on Linux, so this line reaches the supervisor's log.
+    console.error(`PGlite failed and cannot serve any further query: ${describe(err)}`);
+    process.exit(70);
+  }
+};
 const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: PGLITE_MAX_CONNECTIONS });
 
 // PGlite is one backend for every socket: prepared statements, SET values and temp tables
@@ -39,6 +55,12 @@ async function shutdown(): Promise<void> {
   await server.stop();
   await db.close();
   process.exit(0);
+}
+
+/** PGlite's ExitStatus is a plain object with a message, not an Error. */
+function describe(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'message' in err) return String(err.message);
+  return String(err);
 }
 
 function send(message: ChildMessage): void {

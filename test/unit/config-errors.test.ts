@@ -49,6 +49,9 @@ t.test('an unknown key is an error everywhere, listing the known keys', async (t
   ]);
   t.strictSame(await issuesOf(`${source()}listen: 1.2.3.4:5`), ['listen: unknown key; expected one of admin, listeners, sources, log, shutdown_timeout']);
   t.strictSame(await issuesOf(`${source()}listeners: { mysql: { listen: "1.2.3.4:5" } }`), ['listeners.mysql: unknown key; expected one of postgres']);
+  t.strictSame(await issuesOf(source({ pool: '{ __proto__: { size: 1 } }' })), [
+    'sources.bench.pool.__proto__: unknown key; expected one of mode, size, min_size, max_client_conn, query_wait_timeout, idle_transaction_timeout, server_connect_timeout, server_login_retry, server_lifetime, server_idle_timeout, server_check_query, server_check_delay, server_reset_query, max_prepared_statements',
+  ], '__proto__ is a key like any other');
 });
 
 t.test('a missing required key says what belongs there', async (t) => {
