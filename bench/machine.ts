@@ -1,5 +1,5 @@
 /** What a benchmark table must say about where it ran, so two tables can be compared. */
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { runCommand } from './proc.js';
@@ -15,6 +15,8 @@ export interface MachineFacts {
   /** e.g. "off (HugePages_Total 0, huge_pages=try)" */
   hugePages: string;
   commit: string;
+  /** 1-minute load average when the run began: anything else running skews the figures. */
+  loadAverage: number;
 }
 
 export async function machineFacts(): Promise<MachineFacts> {
@@ -42,5 +44,6 @@ export async function machineFacts(): Promise<MachineFacts> {
     pgbouncer: await pgbouncerVersion(),
     hugePages: `${hugeOn ? 'on' : 'off'} (HugePages_Total ${hugeTotal}, huge_pages=${hugeSetting})`,
     commit: commit.code === 0 ? commit.stdout.trim() : 'unknown',
+    loadAverage: loadavg()[0] ?? NaN,
   };
 }

@@ -56,7 +56,7 @@ export function memoryTable(rows: MemoryRow[], counts: number[]): string {
 export function machineLines(m: MachineFacts): string {
   return [
     `- date: ${m.date}, commit ${m.commit}`,
-    `- machine: ${m.cpus} CPUs (nproc), ${m.memoryGiB} GiB memory, Node ${m.node}`,
+    `- machine: ${m.cpus} CPUs (nproc), ${m.memoryGiB} GiB memory, Node ${m.node}, load average ${m.loadAverage.toFixed(2)} at start`,
     `- PostgreSQL ${m.postgres}, PgBouncer ${m.pgbouncer}, huge pages ${m.hugePages}`,
   ].join('\n');
 }

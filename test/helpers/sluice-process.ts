@@ -37,6 +37,11 @@ export interface SluiceProcessOptions {
   shutdownTimeout?: string;
   /** How long to wait for the listener; default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * Keep tap's process-info hook (NODE_OPTIONS) so the child's coverage counts; default true.
+   * Load tests turn it off: V8 block coverage slows the forwarding loop.
+   */
+  instrument?: boolean;
 }
 
 export interface LogEntry { level: number; msg: string; [key: string]: unknown }
@@ -63,6 +68,18 @@ export interface SluiceProcess {
    * and signal; a killed process reports code null. Idempotent.
    */
   stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: boolean }>;
+}
+
+/** A shell prefix: raise the soft open-files limit to 65536, or to the hard limit if lower. */
+export const RAISE_NOFILE = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true';
+
+/** The environment without tap's hooks for child node processes. */
+function uninstrumented(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  delete env['NODE_V8_COVERAGE'];
+  for (const key of Object.keys(env)) if (key.startsWith('_TAPJS_PROCESSINFO')) delete env[key];
+  return env;
 }
 
 const running = new Set<ChildProcess>();
@@ -104,7 +121,12 @@ export async function startSluiceProcess(o: SluiceProcessOptions = {}): Promise<
   const config = sluiceConfig(o);
   writeFileSync(file, config);
 
-  const child = spawn(process.execPath, [SLUICE_MAIN, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through sh so the open-files limit is as high as allowed (CI raises it; 1000 clients need it);
+  // exec keeps the pid, so signals reach Sluice itself.
+  const child = spawn('/bin/sh', ['-c', `${RAISE_NOFILE}; exec "$0" "$@"`, process.execPath, SLUICE_MAIN, 'start', '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: o.instrument === false ? uninstrumented() : process.env,
+  });
   running.add(child);
   const entries: LogEntry[] = [];
   let noise = '';

@@ -22,6 +22,9 @@ import type { ClientStatement } from './prepared-statements.js';
 import type { PgServerConnection, ServerOwner } from './server-connection.js';
 import { parameterDiff, setQuery } from './parameters.js';
 
+/** Queued input above which a waiting client's socket stops being read. */
+const PENDING_PAUSE_BYTES = 64 * 1024;
+
 export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerOwner, FrameHandler, Cancellable, SessionHandle {
   readonly socket: net.Socket;
   readonly ctx: PgProxyContext;
@@ -46,6 +49,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   private readonly relay: RequestRelay;
   /** Client bytes that arrived while no server was attached. */
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private waiting = false;
   private inClientChunk = false;
   private closed = false;
@@ -105,11 +109,19 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       this.close();
       return;
     }
+    if (this.ctx.shuttingDown) {
+      // In-flight transactions may finish; new ones are refused so that shutdown converges.
+      this.terminate(SQLSTATE.AdminShutdown, 'terminating connection because Sluice is shutting down');
+      return;
+    }
     if (this.pending.length === 0 && !this.framer!.midMessage && this.relay.answerLonePrepare(chunk)) return;
     this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    // Stop reading only when a client piles up input: pausing every queued client would
+    // cost two stream state changes per transaction for the common one-query-at-a-time case.
+    if (this.pendingBytes > PENDING_PAUSE_BYTES) this.socket.pause();
     if (this.waiting) return;
     this.waiting = true;
-    this.socket.pause();
     this.pool!.acquire(this);
   }
 
@@ -125,11 +137,12 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.syncParameters(conn);
     const pending = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     for (const chunk of pending) {
       if (this.server === null || this.closed) break;
       this.relayChunk(chunk);
     }
-    if (!this.closed) this.socket.resume();
+    if (!this.closed && this.socket.isPaused()) this.socket.resume();
   }
 
   onLeaseError(err: SluiceError): void {
@@ -237,7 +250,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   /** Give the server back when the unit of work the pool mode defines is over. */
   private maybeRelease(): void {
     const conn = this.server;
-    if (conn === null || this.mode === 'session' || !conn.idle || this.framer!.midMessage || this.closed) return;
+    if (conn === null || this.mode === 'session' || !conn.idle || this.relay.syncPending || this.framer!.midMessage || this.closed) return;
     this.out.flush();
     this.detachServer(conn);
     this.pool!.release(conn, !conn.retire);
@@ -288,7 +301,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     const conn = this.server;
     if (conn !== null) {
       // Mid-transaction or mid-message the server's state is the client's: never reuse it.
-      const clean = conn.idle && !this.framer!.midMessage && !conn.retire;
+      const clean = conn.idle && !this.relay.syncPending && !this.framer!.midMessage && !conn.retire;
       this.detachServer(conn);
       this.pool!.release(conn, clean);
     }

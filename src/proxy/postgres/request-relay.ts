@@ -20,6 +20,12 @@ const TYPE_S = 0x53;
 
 export class RequestRelay {
   private readonly session: PgClientSession;
+  /**
+   * Extended-protocol messages were sent since the last Sync: the server holds an implicit
+   * transaction (and unnamed statement/portal) even when every response is in, so the unit
+   * of work is not over and the server is not clean until Sync.
+   */
+  syncPending = false;
 
   constructor(session: PgClientSession) { this.session = session; }
 
@@ -36,23 +42,33 @@ export class RequestRelay {
         q.push(Req.Query, Act.Forward);
         break;
       case F.Parse:
+        this.syncPending = true;
         if (this.tracking && this.onParse(server, buf, start, end)) return;
         q.push(Req.Parse, Act.Forward);
         break;
       case F.Bind:
+        this.syncPending = true;
         if (this.tracking && this.onBind(server, buf, start, end)) return;
         q.push(Req.Bind, Act.Forward);
         break;
       case F.Describe:
+        this.syncPending = true;
         if (this.tracking && this.onStatementTarget(server, F.Describe, buf, start, end)) return;
         q.push(Req.Describe, Act.Forward);
         break;
       case F.Close:
+        this.syncPending = true;
         if (this.tracking && this.onStatementTarget(server, F.Close, buf, start, end)) return;
         q.push(Req.Close, Act.Forward);
         break;
-      case F.Execute: q.push(Req.Execute, Act.Forward); break;
-      case F.Sync: q.push(Req.Sync, Act.Forward); break;
+      case F.Execute:
+        this.syncPending = true;
+        q.push(Req.Execute, Act.Forward);
+        break;
+      case F.Sync:
+        this.syncPending = false;
+        q.push(Req.Sync, Act.Forward);
+        break;
       case F.FunctionCall: q.push(Req.Query, Act.Forward); break;
       case F.Flush:
       case F.CopyData:
