@@ -66,8 +66,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
   try {
-    const runs = await throughput(targets);
+    // Memory first, on freshly started poolers: after the load runs, garbage not yet
+    // collected would be counted as the cost of idle clients.
     const memory = await memoryUse(targets);
+    const runs = await throughput(targets);
     await report(machine, runs, memory);
   } finally {
     await stopAll();

@@ -15,6 +15,19 @@ const { values } = parseArgs({ options: { port: { type: 'string' }, 'data-dir': 
 const port = Number(values.port);
 const dataDir = values['data-dir'] ?? '';
 
+// Handlers go in before the (slow) database start, so that a parent that goes away during
+// it does not leave an orphan child listening on the port.
+let close = async (): Promise<void> => undefined;
+let closing = false;
+function shutdown(): void {
+  if (closing) return;
+  closing = true;
+  void close().finally(() => process.exit(0));
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.on('disconnect', shutdown);
+
 const db = await PGlite.create(dataDir === '' ? 'memory://' : dataDir);
 
 // pglite-socket's query queue stops for good once PGlite throws (its "processing" flag is
@@ -47,16 +60,6 @@ async function resetSession(): Promise<void> {
   await db.exec('DISCARD ALL');
 }
 
-let closing = false;
-async function shutdown(): Promise<void> {
-  if (closing) return;
-  closing = true;
-  // Closing the database flushes it to data_dir; a kill without this may lose the last writes.
-  await server.stop();
-  await db.close();
-  process.exit(0);
-}
-
 /** PGlite's ExitStatus is a plain object with a message, not an Error. */
 function describe(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'message' in err) return String(err.message);
@@ -67,9 +70,10 @@ function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
 }
 
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
-process.on('disconnect', () => void shutdown());
-
+// Closing the database flushes it to data_dir; a kill without this may lose the last writes.
+close = async () => {
+  await server.stop();
+  await db.close();
+};
 await server.start();
 send({ type: 'ready', port });

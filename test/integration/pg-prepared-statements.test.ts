@@ -200,13 +200,44 @@ t.test('a Parse with a syntax error, and prepares after it', async (t) => {
   c.write(serialize.parse({ name: 'tbl', text: 'select x from pg_prep_gone' }), serialize.sync());
   t.same(names(await c.untilReady()), ['parseComplete', 'readyForQuery']);
   const other = await RawClient.login(s.port);
-  await other.query('discard all; drop table pg_prep_gone');
+  await other.query('discard all');
+  await other.query('drop table pg_prep_gone');
   await other.end();
   c.write(serialize.bind({ statement: 'tbl' }), serialize.execute(), serialize.sync());
   const gone = await c.untilReady();
   t.equal(firstError(gone)?.code, '42P01', 'the client sees why its statement cannot run');
   t.equal(gone.at(-1)?.name, 'readyForQuery');
   t.same(rows(await c.query('select 3')), [['3']], 'the session goes on');
+  // As on a direct connection, the statement still exists and works once the table is back.
+  await c.query('create table pg_prep_gone(x int); insert into pg_prep_gone values (7)');
+  c.write(serialize.bind({ statement: 'tbl' }), serialize.execute(), serialize.sync());
+  const back = await c.untilReady();
+  t.notOk(firstError(back), firstError(back)?.message ?? 'the statement runs again');
+  t.same(rows(back), [['7']]);
+});
+
+t.test('a re-prepare skipped after an earlier error keeps the client statement', async (t) => {
+  const s = await startSluice({ size: 2, pool: { query_wait_timeout: '10s' } });
+  t.teardown(() => s.stop());
+  const a = await RawClient.login(s.port);
+  const b = await RawClient.login(s.port);
+  t.teardown(() => a.end());
+  t.teardown(() => b.end());
+  a.write(serialize.parse({ name: 'keep', text: "select 'kept'" }), serialize.sync());
+  t.same(names(await a.untilReady()), ['parseComplete', 'readyForQuery']);
+  await b.query('begin'); // holds the server that has "keep"
+  a.write(
+    serialize.parse({ text: 'select 1/(random() * 0)::int' }), serialize.bind(), serialize.execute(),
+    serialize.bind({ statement: 'keep' }), serialize.execute(),
+    serialize.sync(),
+  );
+  const failed = await a.untilReady();
+  t.same(names(failed), ['parseComplete', 'bindComplete', 'error', 'readyForQuery']);
+  a.write(serialize.bind({ statement: 'keep' }), serialize.execute(), serialize.sync());
+  const r = await a.untilReady();
+  t.notOk(firstError(r), firstError(r)?.message ?? 'keep still exists');
+  t.same(rows(r), [['kept']]);
+  await b.query('commit');
 });
 
 t.test('two clients, one statement name, different SQL', async (t) => {
@@ -241,4 +272,34 @@ t.test('a lone prepare of a known statement needs no server', async (t) => {
   await t.rejects(b.next(300), /no message/, 'executing waits for a server');
   await a.query('commit');
   t.same(rows(await b.untilReady()), [['15']]);
+});
+
+t.test('an eviction skipped by the server after an error is not forgotten', async (t) => {
+  const s = await startSluice({ size: 1, pool: { max_prepared_statements: 2 } });
+  t.teardown(() => s.stop());
+  const c = await RawClient.login(s.port);
+  t.teardown(() => c.end());
+  c.write(serialize.parse({ name: 's1', text: "select 'one'" }), serialize.parse({ name: 's2', text: "select 'two'" }), serialize.sync());
+  t.same(names(await c.untilReady()), ['parseComplete', 'parseComplete', 'readyForQuery']);
+  // The third statement makes Sluice close the oldest on the server, but after the error the
+  // server skips both that Close and the Parse up to Sync.
+  c.write(
+    serialize.parse({ text: 'select 1/(random() * 0)::int' }), serialize.bind(), serialize.execute(),
+    serialize.parse({ name: 's3', text: "select 'three'" }),
+    serialize.sync(),
+  );
+  const failed = await c.untilReady();
+  t.equal(firstError(failed)?.code, '22012');
+  for (const [name, want] of [['s1', 'one'], ['s2', 'two']]) {
+    c.write(serialize.bind({ statement: name }), serialize.execute(), serialize.sync());
+    const r = await c.untilReady();
+    t.notOk(firstError(r), firstError(r)?.message ?? `${name} still runs`);
+    t.same(rows(r), [[want]]);
+  }
+  c.write(serialize.parse({ name: 's3', text: "select 'three'" }), serialize.bind({ statement: 's3' }), serialize.execute(), serialize.sync());
+  const r3 = await c.untilReady();
+  t.notOk(firstError(r3), firstError(r3)?.message ?? 's3 prepares after all');
+  t.same(rows(r3), [['three']]);
+  const count = await c.query(COUNT_SLUICE_STATEMENTS);
+  t.ok(Number(rows(count)[0]![0]) <= 2, `server holds ${rows(count)[0]![0]} statements`);
 });

@@ -7,9 +7,10 @@ t.test('diff lists only settable values that differ', async (t) => {
   t.same(parameterDiff(client, server), [['application_name', 'a'], ['search_path', 'x']]);
 });
 
-t.test('SET text quotes values and skips odd names', async (t) => {
-  t.equal(setQuery([['DateStyle', 'ISO, MDY']]), "SET DateStyle TO 'ISO, MDY';");
-  t.equal(setQuery([['application_name', "it's"]]), "SET application_name TO 'it''s';");
-  t.equal(setQuery([['search_path', 'a\\b']]), "SET search_path TO E'a\\\\b';");
+t.test('set_config text quotes values and skips odd names', async (t) => {
+  t.equal(setQuery([['DateStyle', 'ISO, MDY']]), "SELECT pg_catalog.set_config('DateStyle', 'ISO, MDY', false)");
+  t.equal(setQuery([['application_name', "it's"], ['TimeZone', 'UTC']]),
+    "SELECT pg_catalog.set_config('application_name', 'it''s', false), pg_catalog.set_config('TimeZone', 'UTC', false)");
+  t.equal(setQuery([['search_path', 'a\\b']]), "SELECT pg_catalog.set_config('search_path', E'a\\\\b', false)");
   t.equal(setQuery([['bad name; drop', 'x']]), '');
 });

@@ -182,7 +182,11 @@ export class ClientLogin implements FrameHandler {
     const source = this.source!;
     const params = new Map(source.serverParams ?? []);
     const shown: Buffer[] = [];
-    for (const [k, v] of this.startupParams) params.set(k, v);
+    // GUC names are case-insensitive; keep the server's spelling (TimeZone, not timezone) so a
+    // startup value and the client's later SETs land on one entry.
+    const spelled = new Map<string, string>();
+    for (const k of params.keys()) spelled.set(k.toLowerCase(), k);
+    for (const [k, v] of this.startupParams) params.set(spelled.get(k.toLowerCase()) ?? k, v);
     for (const k of source.serverParams?.keys() ?? []) shown.push(parameterStatus(k, params.get(k)!));
     const key = this.ctx.cancelKeys.issue();
     shown.push(backendKeyData(key.pid, key.secret), READY_IDLE);

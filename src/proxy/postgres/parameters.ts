@@ -35,14 +35,18 @@ function literal(value: string): string {
     : `'${value.replace(/'/g, "''")}'`;
 }
 
-/** One simple-query text that sets every pair; names that are not plain identifiers are skipped. */
+/**
+ * One simple-query text that sets every pair; names that are not plain identifiers are skipped.
+ * set_config reads the value as a startup packet's `-c name=value` does, which SET does not
+ * for list settings: SET search_path TO 'a,b' names one schema "a,b".
+ */
 export function setQuery(pairs: readonly [string, string][]): string {
-  let sql = '';
+  let calls = '';
   for (const [name, value] of pairs) {
     if (!SIMPLE_NAME.test(name)) continue;
-    sql += `SET ${name} TO ${literal(value)};`;
+    calls += `${calls === '' ? '' : ', '}pg_catalog.set_config('${name}', ${literal(value)}, false)`;
   }
-  return sql;
+  return calls === '' ? '' : `SELECT ${calls}`;
 }
 
 export function isSynced(name: string): boolean { return !NOT_SYNCED.has(name); }

@@ -64,13 +64,26 @@ export class ServerStatementCache {
     if (this.names.delete(name)) this.names.set(name, true);
   }
 
-  /** Record a new statement; returns the name to close on the server if one had to go. */
-  add(name: string): string | null {
+  /** Record a new statement as the most recently used. */
+  add(name: string): void {
     this.names.set(name, true);
+  }
+
+  /** While over capacity: the least recently used name, removed here, for the caller to close on the server. */
+  evict(): string | null {
     if (this.names.size <= this.capacity) return null;
     const oldest = this.names.keys().next().value!;
     this.names.delete(oldest);
     return oldest;
+  }
+
+  /** A Close Sluice sent never ran (skipped after an error): the server still has it, least recently used. */
+  restore(name: string): void {
+    if (this.names.has(name)) return;
+    const rest = [...this.names.keys()];
+    this.names.clear();
+    this.names.set(name, true);
+    for (const n of rest) this.names.set(n, true);
   }
 
   delete(name: string): void { this.names.delete(name); }

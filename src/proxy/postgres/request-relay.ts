@@ -198,8 +198,8 @@ export class RequestRelay {
 
   private prepare(server: PgServerConnection, statement: ClientStatement, act: Act): void {
     const out = this.session.toServer!;
-    const evicted = server.statements.add(statement.serverName);
-    if (evicted !== null) out.send(server.ownClose(evicted));
+    server.statements.add(statement.serverName);
+    for (let evicted = server.statements.evict(); evicted !== null; evicted = server.statements.evict()) out.send(server.ownClose(evicted));
     server.queue.push(Req.Parse, act, statement.serverName);
     out.send(parseWithName(statement.serverName, statement.parseBody));
   }

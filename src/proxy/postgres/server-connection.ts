@@ -312,14 +312,20 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     // or parameter sync is the client's business.
     owner.out.forward(buf, start, end);
     if (q.headKind() === Req.Query || q.empty) return;
-    // Extended protocol: the server now skips everything up to Sync.
+    // Extended protocol: the failed request and everything after it up to Sync never ran.
+    let restored: Set<string> | null = null;
     while (!q.empty && q.headKind() !== Req.Sync) {
-      if (q.headKind() === Req.Parse && q.headAct() !== Act.Fake) {
-        const name = q.headName();
-        if (name !== null) {
-          this.statements.delete(name);
-          owner.onStatementFailed(name);
-        }
+      const name = q.headName();
+      const kind = q.headKind(), act = q.headAct();
+      if (name !== null && kind === Req.Parse && act !== Act.Fake) {
+        // Unless an eviction Close of it was skipped too, the server does not have it.
+        if (restored === null || !restored.has(name)) this.statements.delete(name);
+        // The client's own Parse failed: its statement does not exist. A re-prepare Sluice
+        // made for it: the client's statement still does, and its next use prepares again.
+        if (act === Act.Forward) owner.onStatementFailed(name);
+      } else if (name !== null && kind === Req.Close && act === Act.Skip) {
+        this.statements.restore(name);
+        (restored ??= new Set()).add(name);
       }
       q.shift();
     }
