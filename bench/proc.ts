@@ -82,7 +82,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once 127.0.0.1:port accepts a TCP connection; rejects if `service` dies first. */
+/**
+ * Resolves once 127.0.0.1:port accepts a TCP connection; rejects if `service` dies first or
+ * takes too long, and then stops it, since the caller only gets the error to hold on to.
+ */
 export async function waitForPort(port: number, service: Service, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -90,6 +93,7 @@ export async function waitForPort(port: number, service: Service, timeoutMs = 30
     if (await canConnect(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  await service.stop();
   throw new Error(`${service.name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms: ${await service.failure()}`);
 }
 

@@ -29,7 +29,15 @@ export class Gateway {
   /** Bind listeners and start pools. Backends that are down are not fatal: pools keep retrying. */
   async start(): Promise<void> {
     for (const source of this.postgresSources(this.config)) {
-      if (source.embedded) this.embedded.push(await startEmbeddedPglite(source.embedded, this.log));
+      if (!source.embedded) continue;
+      const embedded = await startEmbeddedPglite(source.embedded, this.log);
+      this.embedded.push(embedded);
+      if (source.pool.size > embedded.maxConnections) {
+        // PGlite serves one session; a second connection would be dropped or share its state.
+        this.log.warn({ source: source.name, size: source.pool.size, max: embedded.maxConnections }, 'pool.size lowered to what the embedded database serves');
+        source.pool = { ...source.pool, size: embedded.maxConnections, min_size: Math.min(source.pool.min_size, embedded.maxConnections) };
+        for (const u of source.users) if (u.pool_size !== undefined) u.pool_size = Math.min(u.pool_size, embedded.maxConnections);
+      }
     }
     const pgConfig = this.config.listeners.postgres;
     if (pgConfig) {

@@ -8,7 +8,9 @@ import pg from 'pg';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
 import { startMd5OnlyCluster, startScramOnlyCluster } from '../helpers/cluster.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { md5Response } from '../../src/wire/postgres/md5.js';
+import { ScramClientSession } from '../../src/wire/postgres/scram.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -115,5 +117,43 @@ t.test('Sluice logs in to servers that demand SCRAM or md5', async (t) => {
     t.ok(err?.code?.startsWith('08'), `a connection error (${err?.code})`);
     t.match(err?.message, /password authentication failed/, 'naming the server\'s refusal');
     t.ok(Date.now() - started < 5000);
+  }
+});
+
+t.test('queries pipelined behind the login messages are not lost', async (t) => {
+  const query = serialize.query('select 42');
+  for (const auth of ['trust', 'md5', 'scram-sha-256'] as const) {
+    for (const split of [query.length, 3]) {
+      const s = await startSluice({ auth, size: 1 });
+      t.teardown(() => s.stop());
+      // The first login to a source waits for a server's parameters; later ones do not.
+      for (const round of ['first login', 'later login']) {
+        const c = await RawClient.connect(s.port);
+        const startup = serialize.startup({ user: TEST_ROLE, database: 'app' });
+        if (auth === 'trust') {
+          c.write(startup, query.subarray(0, split));
+        } else {
+          c.write(startup);
+          const req = await c.next();
+          if (auth === 'md5') {
+            c.write(serialize.password(md5Response(TEST_ROLE, TEST_PASSWORD, req.salt!)), query.subarray(0, split));
+          } else {
+            const scram = new ScramClientSession(TEST_PASSWORD);
+            c.write(serialize.sendSASLInitialResponseMessage('SCRAM-SHA-256', scram.clientFirst().toString('utf8')));
+            const cont = await c.until('authenticationSASLContinue');
+            const final = scram.handleServerFirst(Buffer.from(cont.at(-1)!.data!, 'utf8'));
+            c.write(serialize.sendSCRAMClientFinalMessage(final.toString('utf8')), query.subarray(0, split));
+          }
+        }
+        await c.untilReady();
+        if (split < query.length) {
+          await new Promise((r) => setTimeout(r, 20));
+          c.write(query.subarray(split));
+        }
+        const r = await c.untilReady(3000).catch((err: Error) => err);
+        t.same(r instanceof Error ? r.message : rows(r), [['42']], `${auth}, ${round}, ${split < query.length ? 'split' : 'whole'} query right behind the login`);
+        await c.end();
+      }
+    }
   }
 });

@@ -51,6 +51,7 @@ export class ClientLogin implements FrameHandler {
   /** Bytes received after authentication while the server parameters were still being fetched. */
   private early: Buffer[] = [];
   private authenticated = false;
+  private aborted = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(session: PgClientSession, ctx: PgProxyContext) {
@@ -60,13 +61,23 @@ export class ClientLogin implements FrameHandler {
     this.timer.unref();
   }
 
-  abort(): void { clearTimeout(this.timer); }
+  abort(): void {
+    this.aborted = true;
+    clearTimeout(this.timer);
+  }
 
   onData(chunk: Buffer): void {
     try {
-      if (this.authenticated) this.early.push(chunk);
-      else if (this.framer !== null) this.framer.push(chunk);
-      else this.onStartupBytes(chunk);
+      if (this.authenticated) {
+        this.early.push(chunk);
+      } else if (this.framer !== null) {
+        this.framer.push(chunk);
+        // Authentication ended inside this chunk: what follows is the session's, byte for byte.
+        const rest = this.authenticated ? this.framer.takeLeftover() : null;
+        if (rest !== null) this.early.push(rest);
+      } else {
+        this.onStartupBytes(chunk);
+      }
     } catch (err) {
       if (err instanceof LoginRefused) this.refuse(err.sqlstate, err.message);
       else this.refuse(SQLSTATE.ProtocolViolation, err instanceof ProtocolError ? err.message : `invalid login message: ${(err as Error).message}`);
@@ -136,10 +147,6 @@ export class ClientLogin implements FrameHandler {
   }
 
   onMessage(type: number, buf: Buffer, start: number, end: number): void {
-    if (this.authenticated) {
-      this.early.push(Buffer.from(buf.subarray(start, end)));
-      return;
-    }
     this.step(this.auth!.onMessage(type, buf, start, end));
   }
 
@@ -154,6 +161,7 @@ export class ClientLogin implements FrameHandler {
       throw new LoginRefused(SQLSTATE.InvalidPassword, `password authentication failed for user "${this.user!.name}"`);
     } else {
       this.authenticated = true;
+      this.framer!.halt();
       this.session.socket.write(step.msg);
       this.fetchServerParams();
     }
@@ -164,7 +172,8 @@ export class ClientLogin implements FrameHandler {
     const source = this.source!;
     const pool = source.pool(this.user!);
     if (source.serverParams !== null) {
-      this.finish(pool);
+      // After the bytes that came with the last login message have been set aside.
+      process.nextTick(() => this.finish(pool));
       return;
     }
     pool.acquire({
@@ -172,12 +181,12 @@ export class ClientLogin implements FrameHandler {
         pool.release(conn, conn.idle);
         this.finish(pool);
       },
-      onLeaseError: (err) => this.refuse(SQLSTATE.ConnectionFailure, `no server available for source "${source.name}": ${err.message}`),
+      onLeaseError: (err) => this.refuse(SQLSTATE.ConnectionFailure, `no server available for source "${source.name}": ${err.message}${lastConnectError(pool)}`),
     });
   }
 
   private finish(pool: Pool<PgServerConnection>): void {
-    if (this.session.socket.destroyed) return;
+    if (this.aborted || this.session.socket.destroyed) return;
     clearTimeout(this.timer);
     const source = this.source!;
     const params = new Map(source.serverParams ?? []);
@@ -215,4 +224,9 @@ function negotiateProtocolVersion(options: readonly string[]): Buffer {
   let o = 13;
   for (const n of names) o += n.copy(buf, o);
   return buf;
+}
+
+/** Why the pool's servers are missing, when a connect failed: the waiting client deserves the reason. */
+export function lastConnectError(pool: Pool<PgServerConnection>): string {
+  return pool.lastConnectError === null ? '' : `; last server connect error: ${pool.lastConnectError.message}`;
 }

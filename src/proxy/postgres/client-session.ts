@@ -13,7 +13,7 @@ import { F, TX_IDLE } from '../../wire/postgres/constants.js';
 import { type FrameHandler, MessageFramer } from '../../wire/postgres/framer.js';
 import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
 import type { Cancellable } from './cancel-keys.js';
-import { ClientLogin, type LoginOutcome } from './client-login.js';
+import { ClientLogin, lastConnectError, type LoginOutcome } from './client-login.js';
 import { RequestRelay } from './request-relay.js';
 import type { PgProxyContext, SessionHandle } from './context.js';
 import { type BackpressureTarget, Forwarder } from './forwarder.js';
@@ -148,7 +148,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   onLeaseError(err: SluiceError): void {
     this.waiting = false;
     const code = err instanceof PoolTimeoutError ? SQLSTATE.ConnectionFailure : SQLSTATE.CannotConnectNow;
-    this.terminate(code, err.message);
+    this.terminate(code, err.message + lastConnectError(this.pool!));
   }
 
   /** Send the client's differing settings to the server before its work. */

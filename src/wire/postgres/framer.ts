@@ -31,6 +31,8 @@ export class MessageFramer {
   private headerFill = 0;
   private streamRemaining = 0;
   private halted = false;
+  /** The unread rest of the chunk a handler halted the framer in. */
+  private leftover: Buffer | null = null;
 
   constructor(handler: FrameHandler, maxMessageSize: number, streamThreshold = 256 * 1024) {
     this.handler = handler;
@@ -38,8 +40,18 @@ export class MessageFramer {
     this.streamThreshold = streamThreshold;
   }
 
-  /** Stop delivering messages (the connection is being closed). */
+  /** Stop delivering messages (the connection is being closed, or another reader takes over). */
   halt(): void { this.halted = true; }
+
+  /**
+   * After a handler halted the framer: the bytes it had not read yet (the rest of the chunk,
+   * or of the message it was assembling), for whoever reads the stream from there on.
+   */
+  takeLeftover(): Buffer | null {
+    const rest = this.leftover;
+    this.leftover = null;
+    return rest;
+  }
 
   /** True while part of a message has been received but not all of it. */
   get midMessage(): boolean { return this.headerFill > 0 || this.partial !== null || this.streamRemaining > 0; }
@@ -67,6 +79,7 @@ export class MessageFramer {
       this.beginSplitMessage(type, total, chunk, off);
       return;
     }
+    if (this.halted && off < len) this.leftover = chunk.subarray(off);
   }
 
   private messageLength(lengthField: number): number {
