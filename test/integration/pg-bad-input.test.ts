@@ -144,6 +144,20 @@ t.test('malformed messages after login', async (t) => {
   t.ok(await waitForBackends({ usename: ROLE }, POOL_SIZE) <= POOL_SIZE, 'no server connection leaked');
 });
 
+t.test('clients that send half a message do not hold servers', async (t) => {
+  const slow = await Promise.all(Array.from({ length: POOL_SIZE + 1 }, () => RawClient.login(s.port, login)));
+  const q = serialize.query(`select '${'z'.repeat(2000)}' = repeat('z', 2000)`);
+  for (const c of slow) c.write(q.subarray(0, 100));
+  await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  await stillServing(t);
+  t.ok(Date.now() - started < 3000, 'others are served while those messages are incomplete');
+  // The dawdlers finish their messages and get their answers.
+  for (const c of slow) c.write(q.subarray(100));
+  for (const c of slow) t.same((await c.untilReady()).filter((m) => m.name === 'dataRow').map((m) => m.fields), [['t']]);
+  await Promise.all(slow.map((c) => c.end()));
+});
+
 t.test('random bytes', async (t) => {
   let answered = 0;
   for (let i = 0; i < 150; i++) {

@@ -5,11 +5,16 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
 import { firstError, names, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 
 t.test('COPY FROM STDIN and TO STDOUT, message by message', async (t) => {
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '10s' } });
@@ -58,15 +63,22 @@ t.test('COPY FROM STDIN and TO STDOUT, message by message', async (t) => {
   t.equal(multi.at(-1)!.status, 'I');
 });
 
-/** Peak growth of this process's RSS while `work` runs, sampled every 50 ms. */
-async function rssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number }> {
-  global.gc?.();
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+/**
+ * Peak growth of this process's memory while `work` runs, sampled every 50 ms: RSS, and the
+ * memory held by Buffers (arrayBuffers), which is where queued socket data would pile up.
+ */
+async function memoryGrowth<T>(work: () => Promise<T>): Promise<{ result: T; rssMb: number; buffersMb: number }> {
+  gc(); // so that the last transfer's garbage is not in the baseline
+  const base = process.memoryUsage();
+  let rss = base.rss, buffers = base.arrayBuffers;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    buffers = Math.max(buffers, m.arrayBuffers);
+  }, 50);
   try {
     const result = await work();
-    return { result, growthMb: (peak - base) / 2 ** 20 };
+    return { result, rssMb: (rss - base.rss) / 2 ** 20, buffersMb: (buffers - base.arrayBuffers) / 2 ** 20 };
   } finally {
     clearInterval(timer);
   }
@@ -108,21 +120,24 @@ t.test('100 MB each way through psql, with bounded memory', async (t) => {
   const rowsCount = 1_000_000;
   const line = 'x'.repeat(99); // 100 bytes with the newline: 100 MB in all
 
-  const into = await rssGrowth(() => run(
+  const into = await memoryGrowth(() => run(
     `yes ${line} | head -n ${rowsCount} | psql -X -q -At -v ON_ERROR_STOP=1 -1 -c 'create temp table big(x text)' -c "${SLOW_INSERTS}" -c 'copy big from stdin' -c 'select count(*), sum(length(x)) from big'`,
     env,
   ));
   t.equal(into.result.code, 0, `psql COPY FROM succeeded ${into.result.stderr}`);
   t.equal(into.result.stdout.trim(), `${rowsCount}|${rowsCount * 99}`, 'every row arrived');
-  t.ok(into.growthMb < 150, `RSS grew ${into.growthMb.toFixed(1)} MB during 100 MB of COPY FROM STDIN`);
+  t.ok(into.rssMb < 150, `RSS grew ${into.rssMb.toFixed(1)} MB during 100 MB of COPY FROM STDIN`);
+  // Without backpressure most of the 100 MB would sit in Buffers while the server stalls.
+  t.ok(into.buffersMb < 64, `Buffers grew ${into.buffersMb.toFixed(1)} MB`);
 
   let bytes = 0;
-  const out = await rssGrowth(() => run(
+  const out = await memoryGrowth(() => run(
     `psql -X -q -v ON_ERROR_STOP=1 -c "copy (select repeat('y', 99) from generate_series(1, ${rowsCount})) to stdout"`,
     env,
     (chunk) => { bytes += chunk.length; },
   ));
   t.equal(out.result.code, 0, `psql COPY TO succeeded ${out.result.stderr}`);
   t.equal(bytes, rowsCount * 100, 'every byte came out');
-  t.ok(out.growthMb < 150, `RSS grew ${out.growthMb.toFixed(1)} MB during 100 MB of COPY TO STDOUT`);
+  t.ok(out.rssMb < 150, `RSS grew ${out.rssMb.toFixed(1)} MB during 100 MB of COPY TO STDOUT`);
+  t.ok(out.buffersMb < 64, `Buffers grew ${out.buffersMb.toFixed(1)} MB`);
 });

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, RawClient, rows, type Msg } from '../helpers/raw-client.js';
+import { firstError, RawClient, rows, serialize, type Msg } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -124,4 +124,23 @@ t.test('list-valued settings from startup options keep their meaning', async (t)
   t.same(rows(await a.query('show search_path')), [['pg_catalog,public']], 'as on a direct connection');
   await b.query('select 1');
   t.same(rows(await a.query('select current_schemas(false)')), [['{pg_catalog,public}']], 'two schemas, as PostgreSQL reads -c search_path=a,b');
+});
+
+t.test('a startup option the server rejects refuses the client cleanly', async (t) => {
+  const s = await startSluice({ size: 1 });
+  t.teardown(() => s.stop());
+  for (const [options, code] of [['-c statement_timeout=abc', '22023'], ['-c no_such_setting=1', '42704']] as const) {
+    // PostgreSQL refuses such a login; Sluice learns of it at the client's first query, and
+    // must not put the error in the middle of that query's response.
+    const c = await RawClient.login(s.port, { params: { options } });
+    c.write(serialize.query('select 1'));
+    t.ok(await c.waitClosed(3000), `${options}: the client is closed`);
+    const got = c.received.slice(c.received.findIndex((m) => m.name === 'readyForQuery') + 1);
+    t.same(got.map((m) => m.name), ['error'], 'with nothing but the error');
+    t.equal(got[0]?.code, code);
+    t.equal(got[0]?.severity, 'FATAL');
+  }
+  const ok = await RawClient.login(s.port);
+  t.teardown(() => ok.end());
+  t.same(rows(await ok.query('select 1')), [['1']], 'other clients are fine');
 });

@@ -168,6 +168,12 @@ t.test('Close, DEALLOCATE name, DEALLOCATE ALL, DISCARD ALL', async (t) => {
   t.equal(firstError(await run('e1'))?.code, '26000');
   await prepare('f1');
   t.same(rows(await run('f1')), [['f1']], 'prepares work after DISCARD ALL (the server forgot its statements too)');
+
+  // A DISCARD ALL the server refuses (inside a transaction block) discards nothing.
+  await c.query('begin');
+  t.equal(firstError(await c.query('discard all'))?.code, '25001');
+  await c.query('rollback');
+  t.same(rows(await run('f1')), [['f1']], 'statements survive a DISCARD ALL that failed');
 });
 
 t.test('a Parse with a syntax error, and prepares after it', async (t) => {

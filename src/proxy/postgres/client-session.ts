@@ -10,6 +10,7 @@ import type { Pool } from '../../pool/pool.js';
 import type { LeaseWaiter } from '../../pool/types.js';
 import { errorResponse, noticeResponse, parameterStatus } from '../../wire/postgres/backend-messages.js';
 import { F, TX_IDLE } from '../../wire/postgres/constants.js';
+import { readNoticeFields } from '../../wire/postgres/fields.js';
 import { type FrameHandler, MessageFramer } from '../../wire/postgres/framer.js';
 import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
 import type { Cancellable } from './cancel-keys.js';
@@ -117,12 +118,25 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     if (this.pending.length === 0 && !this.framer!.midMessage && this.relay.answerLonePrepare(chunk)) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    // A server is leased only for a whole first message: a client that sends half of one
+    // must not hold a server (and starve the pool) for as long as it dawdles.
+    if (!this.waiting && !this.firstMessageComplete()) return;
     // Stop reading only when a client piles up input: pausing every queued client would
     // cost two stream state changes per transaction for the common one-query-at-a-time case.
     if (this.pendingBytes > PENDING_PAUSE_BYTES) this.socket.pause();
     if (this.waiting) return;
     this.waiting = true;
     this.pool!.acquire(this);
+  }
+
+  /** Pending input starts at a message boundary (a server is only released at one): is that message all here? */
+  private firstMessageComplete(): boolean {
+    if (this.pendingBytes < 5) return false;
+    let head = this.pending[0]!;
+    if (head.length < 5) head = Buffer.concat(this.pending, 5);
+    const length = head.readInt32BE(1);
+    // An impossible or oversized length is the framer's to refuse, once leased.
+    return this.pendingBytes > length || length < 4 || length >= this.ctx.listener.max_packet_size;
   }
 
   onLease(conn: PgServerConnection): void {
@@ -225,6 +239,15 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   onStatementFailed(serverName: string): void {
     for (const [name, st] of this.statements) if (st.serverName === serverName) this.statements.delete(name);
+  }
+
+  onStatementsDiscarded(): void {
+    this.statements.clear();
+  }
+
+  onSettingsRejected(buf: Buffer, start: number, end: number): void {
+    const f = readNoticeFields(buf, start, end);
+    this.terminate(f.get('C') ?? SQLSTATE.ProtocolViolation, f.get('M') ?? 'the server refused a setting of this session');
   }
 
   onServerLost(reason: string): void {

@@ -133,10 +133,6 @@ export class RequestRelay {
         if (!s.statements.delete(kind.name)) return false;
         server.fake(s, Req.Query, commandComplete('DEALLOCATE'));
         return true;
-      case 'discard-all':
-        // The server really discards (settings too); its statements are forgotten when it confirms.
-        s.statements.clear();
-        return false;
     }
   }
 

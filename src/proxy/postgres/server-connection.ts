@@ -29,6 +29,10 @@ export interface ServerOwner {
   onStatementPrepared(serverName: string): void;
   /** A statement Sluice believed prepared failed to prepare. */
   onStatementFailed(serverName: string): void;
+  /** The client's own DISCARD ALL or DEALLOCATE ALL ran: its statements are gone. */
+  onStatementsDiscarded(): void;
+  /** The server refused the client's session settings Sluice sent (ErrorResponse at buf[start, end)). */
+  onSettingsRejected(buf: Buffer, start: number, end: number): void;
   /** The server connection broke while leased. */
   onServerLost(reason: string): void;
   /** The server can take more bytes again. */
@@ -91,6 +95,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
   static connect(opts: ServerConnectOptions): Promise<PgServerConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: opts.host.host, port: opts.host.port, noDelay: true });
+      socket.setNoDelay(true);
       let settled = false;
       const fail = (err: Error): void => {
         if (settled) return;
@@ -253,7 +258,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
         else this.relay(owner, buf, start, end);
         return;
       case B.CommandComplete:
-        if (end - start === 5 + TAG_DISCARD_ALL.length || end - start === 5 + TAG_DEALLOCATE_ALL.length) this.noticeDiscard(buf, start, end);
+        if (end - start === 5 + TAG_DISCARD_ALL.length || end - start === 5 + TAG_DEALLOCATE_ALL.length) this.noticeDiscard(owner, buf, start, end);
         if (q.headKind() === Req.Execute) this.completeHead(owner, buf, start, end);
         else this.relay(owner, buf, start, end);
         return;
@@ -308,8 +313,14 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
 
   private onError(owner: ServerOwner, buf: Buffer, start: number, end: number): void {
     const q = this.queue;
-    // Errors always reach the client, Sluice's own requests included: a failed re-prepare
-    // or parameter sync is the client's business.
+    if (q.headKind() === Req.Query && q.headAct() === Act.Skip) {
+      // The parameter sync failed: an error in the middle of the client's own response would
+      // break its driver, so the client is refused instead, as PostgreSQL refuses a bad startup option.
+      owner.onSettingsRejected(buf, start, end);
+      return;
+    }
+    // Errors always reach the client, Sluice's own requests included: a failed re-prepare is
+    // the client's business.
     owner.out.forward(buf, start, end);
     if (q.headKind() === Req.Query || q.empty) return;
     // Extended protocol: the failed request and everything after it up to Sync never ran.
@@ -331,10 +342,11 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     }
   }
 
-  private noticeDiscard(buf: Buffer, start: number, end: number): void {
+  private noticeDiscard(owner: ServerOwner, buf: Buffer, start: number, end: number): void {
     const tag = buf.subarray(start + 5, end);
     if (tag.equals(TAG_DISCARD_ALL) || tag.equals(TAG_DEALLOCATE_ALL)) {
       this.statements.clear();
+      if (this.queue.headAct() === Act.Forward) owner.onStatementsDiscarded();
       // RESET ALL re-reports the reported settings that change; the ones Sluice set itself
       // and the server does not report are back at their defaults, so forget them.
       if (tag.equals(TAG_DISCARD_ALL)) for (const name of this.params.keys()) if (!this.reported.has(name)) this.params.delete(name);
@@ -383,6 +395,8 @@ class QuietOwner implements ServerOwner {
   }
   onStatementPrepared(): void {}
   onStatementFailed(): void {}
+  onStatementsDiscarded(): void {}
+  onSettingsRejected(): void { this.failed = 'server refused a setting'; }
   onServerLost(reason: string): void {
     this.done();
     this.conn.detach();

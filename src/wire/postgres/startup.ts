@@ -23,6 +23,7 @@ export function startupPacketLength(buf: Buffer): number {
 }
 
 export function parseStartupPacket(packet: Buffer): StartupPacket {
+  if (packet.length < 8) throw new ProtocolError(`invalid startup packet length ${packet.length}`);
   const code = packet.readInt32BE(4);
   if (code === SSL_REQUEST_CODE && packet.length === 8) return { kind: 'ssl' };
   if (code === GSSENC_REQUEST_CODE && packet.length === 8) return { kind: 'gssenc' };
