@@ -117,6 +117,7 @@ export class Pool<C extends PooledConnection> {
       this.dispatch();
     } else if (!this.retire(entry, now)) {
       if (this.opts.mode === 'session' && this.connector.reset !== undefined) this.test(entry, this.connector.reset, 'session reset failed');
+      else if (this.queue.size > 0) this.handOffLater(entry, now);
       else this.offer(entry, now);
     }
     if (this.active === 0 && this.drainWaiters.length > 0) this.settleDrain();
@@ -221,6 +222,28 @@ export class Pool<C extends PooledConnection> {
     }
     while (this.queue.size > this.connecting + this.tested && this.canOpen(now)) this.startConnect();
   }
+
+  /**
+   * Connections freed while clients wait are handed over once per event-loop turn, after all
+   * I/O of the turn, rather than one by one as each frees up (PgBouncer's per-loop activation).
+   * The queries then leave for the servers in a burst and the answers come back in one, so the
+   * servers, Sluice and the clients each do more work per wake-up; handing over at once made
+   * every component wake for every transaction and halved 1000-client throughput.
+   */
+  private handOffLater(entry: ServerEntry<C>, now: number): void {
+    entry.state = IDLE;
+    entry.conn.lastUsedAt = now;
+    this.idle.push(entry);
+    if (this.handOffScheduled) return;
+    this.handOffScheduled = true;
+    setImmediate(this.runHandOff);
+  }
+
+  private handOffScheduled = false;
+  private readonly runHandOff = (): void => {
+    this.handOffScheduled = false;
+    this.dispatch();
+  };
 
   /** Pop the most recently used idle connection that may still serve; retire the others. */
   private takeIdle(now: number): ServerEntry<C> | undefined {

@@ -131,6 +131,11 @@ async function settled(...ws: Waiter[]): Promise<void> {
   await within(Promise.all(ws.map((w) => w.done)));
 }
 
+/** One event-loop turn: freed connections reach waiters in the check phase. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 async function leased(pool: Pool<FakeConn>): Promise<FakeConn> {
   const w = new Waiter();
   pool.acquire(w);
@@ -154,7 +159,7 @@ t.test('an idle connection is leased synchronously, most recently used first', a
   t.equal(pool.totals.connects, 2);
 });
 
-t.test('waiters are served in FIFO order, handed over without a trip through idle', async (t) => {
+t.test('waiters are served in FIFO order, handed over at the end of the event-loop turn', async (t) => {
   const { pool } = makePool(t, { size: 1 });
   const conn = await leased(pool);
   const ws = [new Waiter(), new Waiter(), new Waiter()];
@@ -162,6 +167,8 @@ t.test('waiters are served in FIFO order, handed over without a trip through idl
   t.equal(pool.snapshot().waiting, 3);
   for (const w of ws) {
     pool.release(conn, true);
+    t.equal(w.calls, 0, 'not handed over inside release');
+    await turn();
     t.equal(w.conn, conn);
     t.equal(pool.snapshot().idle, 0);
   }
@@ -179,6 +186,7 @@ t.test('a cancelled waiter is skipped and never called', async (t) => {
   t.equal(pool.cancelWait(gone), true);
   t.equal(pool.cancelWait(gone), false, 'second cancel finds nothing');
   pool.release(conn, true);
+  await turn();
   t.equal(gone.calls, 0);
   t.equal(next.conn, conn);
   t.equal(pool.cancelWait(next), false, 'a leased waiter is not waiting');
@@ -362,6 +370,7 @@ t.test('close rejects waiters, closes idle now and leased on release', async (t)
   const c = await leased(pool); // b again
   pool.acquire(w);
   pool.release(c, true);
+  await turn();
   t.equal(w.conn, b);
   let closed = false;
   const done = pool.close().then(() => { closed = true; });
@@ -451,6 +460,7 @@ t.test('snapshot reports gauges and totals', async (t) => {
   t.match(s, { name: 'bench/alice', mode: 'transaction', size: 1, waiting: 1, active: 1, idle: 0, connecting: 0, leases: 1, connects: 1 });
   t.ok(s.maxWaitUs >= 4000, 'maxwait in microseconds');
   pool.release(a, true);
+  await turn();
   t.ok(pool.snapshot().waitTimeUs >= 4000);
 });
 

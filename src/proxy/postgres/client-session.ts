@@ -21,7 +21,7 @@ import { type BackpressureTarget, Forwarder } from './forwarder.js';
 import type { PgSource } from './pg-source.js';
 import type { ClientStatement } from './prepared-statements.js';
 import type { PgServerConnection, ServerOwner } from './server-connection.js';
-import { parameterDiff, setQuery } from './parameters.js';
+import { parameterDiff, setQuery, settingsToken } from './parameters.js';
 
 /** Queued input above which a waiting client's socket stops being read. */
 const PENDING_PAUSE_BYTES = 64 * 1024;
@@ -39,6 +39,8 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   mode: PoolMode = 'transaction';
   /** The session settings this client believes in. */
   params = new Map<string, string>();
+  /** Token of `params` (parameters.ts settingsToken); null after any change, made again on demand. */
+  private settings: object | null = null;
   /** Named prepared statements by the client's own names. */
   readonly statements = new Map<string, ClientStatement>();
   server: PgServerConnection | null = null;
@@ -97,6 +99,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.pool = outcome.pool;
     this.mode = outcome.source.config.pool.mode;
     this.params = outcome.params;
+    this.settings = null;
     this.cancelPid = outcome.cancelPid;
     this.cancelSecret = outcome.cancelSecret;
     this.ctx.cancelKeys.register(this.cancelPid, this);
@@ -167,7 +170,10 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   /** Send the client's differing settings to the server before its work. */
   private syncParameters(conn: PgServerConnection): void {
+    const token = this.settings ??= settingsToken(this.params);
+    if (conn.syncedWith === token) return;
     const diff = parameterDiff(this.params, conn.params);
+    conn.syncedWith = token;
     if (diff.length === 0) return;
     const sql = setQuery(diff);
     for (const [name, value] of diff) conn.params.set(name, value);
@@ -214,10 +220,14 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       const mine = this.params.get(name);
       if (mine === undefined || mine === value) return;
       this.params.set(name, value);
+      this.settings = null;
       this.out.send(parameterStatus(name, value));
       return;
     }
-    this.params.set(name, value);
+    if (this.params.get(name) !== value) {
+      this.params.set(name, value);
+      this.settings = null;
+    }
     this.out.forward(buf, start, end);
   }
 

@@ -50,3 +50,23 @@ export function setQuery(pairs: readonly [string, string][]): string {
 }
 
 export function isSynced(name: string): boolean { return !NOT_SYNCED.has(name); }
+
+/**
+ * One object per distinct set of settings, so that "is this server already set up for this
+ * client?" is a pointer comparison on the forwarding path instead of a diff of every setting.
+ * Clients with the same settings (the usual case: one application, many connections) share it.
+ */
+const tokens = new Map<string, object>();
+const TOKEN_LIMIT = 10_000;
+
+export function settingsToken(params: Parameters): object {
+  const key = [...params].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}\0${v}`).join('\0');
+  let token = tokens.get(key);
+  if (token === undefined) {
+    // Forgetting tokens only costs a diff for the clients that held them.
+    if (tokens.size >= TOKEN_LIMIT) tokens.clear();
+    token = {};
+    tokens.set(key, token);
+  }
+  return token;
+}

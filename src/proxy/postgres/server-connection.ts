@@ -62,6 +62,11 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
   readonly socket: net.Socket;
   /** Server-side values of session parameters: reported by the server or set by Sluice. */
   readonly params: Map<string, string>;
+  /**
+   * The settings token (parameters.ts) of the last client whose settings were sent here, while
+   * nothing else has changed the server's settings since; null when unknown.
+   */
+  syncedWith: object | null = null;
   /** Names the server reports through ParameterStatus (the ones it sent at login). */
   private readonly reported: Set<string>;
   readonly backendPid: number;
@@ -230,6 +235,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
       case B.ParameterStatus: {
         const [name, value] = readParameterStatus(buf, start, end);
         this.params.set(name, value);
+        if (q.headAct() !== Act.Skip) this.syncedWith = null;
         owner.onParameterStatus(name, value, q.headAct() === Act.Skip, buf, start, end);
         return;
       }
@@ -316,6 +322,8 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     if (q.headKind() === Req.Query && q.headAct() === Act.Skip) {
       // The parameter sync failed: an error in the middle of the client's own response would
       // break its driver, so the client is refused instead, as PostgreSQL refuses a bad startup option.
+      // What Sluice believed it had set is unknown now.
+      this.syncedWith = null;
       owner.onSettingsRejected(buf, start, end);
       return;
     }
@@ -349,6 +357,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
       if (this.queue.headAct() === Act.Forward) owner.onStatementsDiscarded();
       // RESET ALL re-reports the reported settings that change; the ones Sluice set itself
       // and the server does not report are back at their defaults, so forget them.
+      this.syncedWith = null;
       if (tag.equals(TAG_DISCARD_ALL)) for (const name of this.params.keys()) if (!this.reported.has(name)) this.params.delete(name);
     }
   }
@@ -358,6 +367,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     if (type === B.ParameterStatus) {
       const [name, value] = readParameterStatus(buf, start, end);
       this.params.set(name, value);
+      this.syncedWith = null;
     } else if (type === B.ErrorResponse) {
       this.retire = true;
     } else if (type === B.ReadyForQuery) {
