@@ -9,6 +9,7 @@ import type { Connector, HostTarget } from '../../pool/types.js';
 import { HostSet, type RoutedHost } from '../../router/host-set.js';
 import { type ScramVerifier, parseScramVerifier, scramVerifierFromPassword } from '../../wire/postgres/scram.js';
 import type { VerifierSource } from './client-auth.js';
+import { runOwnQuery } from './own-query.js';
 import { PgServerConnection } from './server-connection.js';
 
 export class PgSource implements VerifierSource {
@@ -99,11 +100,11 @@ export class PgSource implements VerifierSource {
         return conn;
       },
       async check(conn) {
-        await conn.runOwnQuery(source.config.pool.server_check_query, source.config.pool.server_connect_timeout);
+        await runOwnQuery(conn, source.config.pool.server_check_query, source.config.pool.server_connect_timeout);
       },
       async reset(conn) {
         const sql = source.config.pool.server_reset_query;
-        if (sql !== '') await conn.runOwnQuery(sql, source.config.pool.server_connect_timeout);
+        if (sql !== '') await runOwnQuery(conn, sql, source.config.pool.server_connect_timeout);
         conn.statements.clear();
       },
     };

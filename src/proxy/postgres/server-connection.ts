@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { ServerConnectError, ServerLostError } from '../../errors.js';
+import { ServerConnectError } from '../../errors.js';
 import type { HostTarget, PooledConnection } from '../../pool/types.js';
 import { CLOSE_COMPLETE, PARSE_COMPLETE, readyForQuery } from '../../wire/postgres/backend-messages.js';
 import { B, TX_IDLE } from '../../wire/postgres/constants.js';
@@ -152,21 +152,6 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
   ownQuery(sql: string): Buffer {
     this.queue.push(Req.Query, Act.Skip);
     return serialize.query(sql);
-  }
-
-  /**
-   * Run a query of Sluice's own while no client owns the connection (server_check_query,
-   * server_reset_query); resolves on ReadyForQuery, rejects on an error or a lost server.
-   */
-  runOwnQuery(sql: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const owner = new QuietOwner(this, resolve, reject);
-      const timer = setTimeout(() => owner.onServerLost(`query "${sql}" timed out after ${timeoutMs} ms`), timeoutMs);
-      owner.done = () => clearTimeout(timer);
-      this.attach(owner);
-      this.queue.push(Req.Query, Act.Forward);
-      this.socket.write(serialize.query(sql));
-    });
   }
 
   /** Close a statement to make room in the LRU; the CloseComplete is swallowed. Returns the bytes. */
@@ -379,39 +364,3 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
 }
 
 
-/** Owner for Sluice's own queries: swallows output, settles on ReadyForQuery. */
-class QuietOwner implements ServerOwner {
-  readonly out: ClientOutput;
-  done: () => void = () => {};
-  private failed: string | null = null;
-  constructor(
-    private readonly conn: PgServerConnection,
-    private readonly resolve: () => void,
-    private readonly reject: (err: Error) => void,
-  ) {
-    this.out = {
-      forward: (buf, start) => { if (buf[start] === B.ErrorResponse) this.failed = 'server answered with an error'; },
-      send() {},
-      flush() {},
-    };
-  }
-  onParameterStatus(): void {}
-  onReadyForQuery(status: number, settled: boolean): void {
-    if (!settled) return;
-    this.done();
-    this.conn.detach();
-    if (this.failed !== null || status !== TX_IDLE) this.reject(new ServerLostError(this.failed ?? 'server left a transaction open'));
-    else this.resolve();
-  }
-  onStatementPrepared(): void {}
-  onStatementFailed(): void {}
-  onStatementsDiscarded(): void {}
-  onSettingsRejected(): void { this.failed = 'server refused a setting'; }
-  onServerLost(reason: string): void {
-    this.done();
-    this.conn.detach();
-    this.conn.close(reason);
-    this.reject(new ServerLostError(reason));
-  }
-  onServerDrained(): void {}
-}

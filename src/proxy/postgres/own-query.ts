@@ -1,0 +1,66 @@
+/**
+ * Sluice's own queries on an idle server connection (server_check_query, server_reset_query):
+ * a quiet owner takes the connection for the query, swallows its output and settles on
+ * ReadyForQuery.
+ */
+import { ServerLostError } from '../../errors.js';
+import { B, TX_IDLE } from '../../wire/postgres/constants.js';
+import { serialize } from '../../wire/postgres/frontend-messages.js';
+import type { ClientOutput } from './forwarder.js';
+import { Act, Req } from './request-queue.js';
+import type { PgServerConnection, ServerOwner } from './server-connection.js';
+
+/** Resolves on ReadyForQuery 'I'; rejects on an error, an open transaction, a lost server or the timeout. */
+export function runOwnQuery(conn: PgServerConnection, sql: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const owner = new QuietOwner(conn, resolve, reject);
+    const timer = setTimeout(() => owner.onServerLost(`query "${sql}" timed out after ${timeoutMs} ms`), timeoutMs);
+    owner.done = () => clearTimeout(timer);
+    conn.attach(owner);
+    conn.queue.push(Req.Query, Act.Forward);
+    conn.socket.write(serialize.query(sql));
+  });
+}
+
+class QuietOwner implements ServerOwner {
+  readonly out: ClientOutput;
+  done: () => void = () => {};
+  private failed: string | null = null;
+  private readonly conn: PgServerConnection;
+  private readonly resolve: () => void;
+  private readonly reject: (err: Error) => void;
+
+  constructor(conn: PgServerConnection, resolve: () => void, reject: (err: Error) => void) {
+    this.conn = conn;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.out = {
+      forward: (buf, start) => { if (buf[start] === B.ErrorResponse) this.failed = 'server answered with an error'; },
+      send() {},
+      flush() {},
+    };
+  }
+
+  onReadyForQuery(status: number, settled: boolean): void {
+    if (!settled) return;
+    this.done();
+    this.conn.detach();
+    if (this.failed !== null || status !== TX_IDLE) this.reject(new ServerLostError(this.failed ?? 'server left a transaction open'));
+    else this.resolve();
+  }
+
+  onSettingsRejected(): void { this.failed = 'server refused a setting'; }
+
+  onServerLost(reason: string): void {
+    this.done();
+    this.conn.detach();
+    this.conn.close(reason);
+    this.reject(new ServerLostError(reason));
+  }
+
+  onParameterStatus(): void {}
+  onStatementPrepared(): void {}
+  onStatementFailed(): void {}
+  onStatementsDiscarded(): void {}
+  onServerDrained(): void {}
+}
