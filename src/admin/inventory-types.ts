@@ -1,0 +1,86 @@
+/**
+ * The read model every admin view shares (HTTP API, Prometheus, PgBouncer console): one
+ * source of truth read from the live pools, sessions and hosts on demand, never a copy kept
+ * up to date on the forwarding path. Field names follow PgBouncer's SHOW output where one exists.
+ */
+
+export interface PoolView {
+  source: string;
+  user: string;
+  mode: 'session' | 'transaction' | 'statement';
+  size: number;
+  /** Clients logged in to this pool holding a server now. */
+  clActive: number;
+  /** Clients waiting for a server. */
+  clWaiting: number;
+  /** Clients logged in and idle (no server, not waiting). */
+  clIdle: number;
+  svActive: number;
+  svIdle: number;
+  /** Idle server connections not yet checked after their last use (PgBouncer sv_used). */
+  svUsed: number;
+  svTested: number;
+  svLogin: number;
+  /** Oldest wait in the queue now, in microseconds. */
+  maxWaitUs: number;
+  paused: boolean;
+}
+
+export interface ClientView {
+  id: number;
+  source: string;
+  user: string;
+  state: 'active' | 'waiting' | 'idle' | 'login';
+  addr: string;
+  port: number;
+  connectedAt: number;
+  /** Server connection id while one is attached. */
+  serverId: number | null;
+  applicationName: string;
+}
+
+export interface ServerView {
+  id: number;
+  source: string;
+  user: string;
+  host: string;
+  state: 'active' | 'idle' | 'used' | 'tested' | 'login';
+  connectedAt: number;
+  backendPid: number;
+  clientId: number | null;
+  preparedStatements: number;
+}
+
+export interface HostView {
+  source: string;
+  key: string;
+  host: string;
+  port: number;
+  role: string;
+  zone: string;
+  weight: number;
+  disabled: boolean;
+  connections: number;
+}
+
+/** Totals since start per (source, user), as in SHOW STATS_TOTALS; averages are derived. */
+export interface StatsView {
+  source: string;
+  user: string;
+  transactions: number;
+  queries: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Sums in microseconds. */
+  transactionTimeUs: number;
+  queryTimeUs: number;
+  waitTimeUs: number;
+}
+
+export interface Inventory {
+  pools(): PoolView[];
+  clients(): ClientView[];
+  servers(): ServerView[];
+  hosts(): HostView[];
+  stats(): StatsView[];
+}
