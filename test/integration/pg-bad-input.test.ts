@@ -6,6 +6,7 @@
  * backend counts see no other test's connections.
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -47,7 +48,7 @@ async function fate(c: RawClient, timeoutMs = 3000): Promise<string> {
   return closed ? 'closed' : 'open';
 }
 
-async function stillServing(t: Tap.Test): Promise<void> {
+async function stillServing(t: Test): Promise<void> {
   t.same((await witness.query('select 1 as one')).rows, [{ one: 1 }], 'the connected client is unaffected');
   const c = new pg.Client(s.url(login));
   await c.connect();

@@ -53,12 +53,13 @@ t.test('node-postgres\'s own cancel through Sluice', async (t) => {
   t.teardown(() => a.end());
   const q = new pg.Query('select pg_sleep(10)');
   const done = new Promise<{ code?: string }>((resolve) => {
-    q.on('error', (e: { code?: string }) => resolve(e));
+    q.on('error', (e: Error & { code?: string }) => resolve(e));
     q.on('end', () => resolve({}));
   });
   a.query(q);
   await sleep(300);
-  const canceler = new pg.Client(s.url());
+  // pg's Client#cancel is not in @types/pg; it sends a CancelRequest with a's key.
+  const canceler = new pg.Client(s.url()) as pg.Client & { cancel(client: pg.Client, query: pg.Query): void };
   canceler.cancel(a, q);
   const started = Date.now();
   const r = await done;

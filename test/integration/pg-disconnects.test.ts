@@ -5,6 +5,7 @@
  * the pool recovers. Runs as its own role so backend counts see no other test's connections.
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSluice } from '../helpers/sluice.js';
@@ -20,7 +21,7 @@ t.before(async () => {
   await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [ROLE]);
 });
 
-async function sluice(t: Tap.Test, size: number) {
+async function sluice(t: Test, size: number) {
   const s = await startSluice({ size, user: ROLE, password: PASSWORD, database: ROLE, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
   const setup = await RawClient.login(s.port, login);
@@ -35,7 +36,7 @@ async function sluice(t: Tap.Test, size: number) {
   return s;
 }
 
-async function clean(t: Tap.Test, b: RawClient, what: string): Promise<void> {
+async function clean(t: Test, b: RawClient, what: string): Promise<void> {
   const begin = await b.query('begin');
   t.notOk(begin.find((m) => m.name === 'notice'), `${what}: BEGIN finds no transaction in progress`);
   t.equal(begin.at(-1)!.status, 'T');

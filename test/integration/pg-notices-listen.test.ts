@@ -29,7 +29,7 @@ t.test('NoticeResponse reaches the client', async (t) => {
   await p.connect();
   t.teardown(() => p.end());
   const notices: string[] = [];
-  p.on('notice', (n) => notices.push(n.message));
+  p.on('notice', (n) => notices.push(n.message ?? ''));
   await p.query("do $$ begin raise notice 'to node-postgres'; end $$");
   t.same(notices, ['to node-postgres']);
 });

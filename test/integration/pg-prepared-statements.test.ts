@@ -5,6 +5,7 @@
  * Parses and clients sharing a statement name all behave as on a direct connection.
  */
 import t from 'tap';
+import type { Test } from 'tap';
 import pg from 'pg';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
@@ -14,7 +15,7 @@ t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
 const COUNT_SLUICE_STATEMENTS = "select count(*)::int as n from pg_prepared_statements where name like 'sluice\\_%'";
 
-async function pgClient(t: Tap.Test, s: TestSluice): Promise<pg.Client> {
+async function pgClient(t: Test, s: TestSluice): Promise<pg.Client> {
   const c = new pg.Client(s.url());
   await c.connect();
   t.teardown(() => c.end());
