@@ -7,6 +7,9 @@ import type { ListenAddress, PostgresSourceConfig, SluiceConfig } from './config
 import { type EmbeddedPglite, startEmbeddedPglite } from './embedded/pglite.js';
 import { Listener } from './proxy/listener.js';
 import { PgProxy } from './proxy/postgres/pg-proxy.js';
+import { GatewayInventory } from './admin/inventory.js';
+import type { ReloadHandler } from './admin/deps.js';
+import { AdminServer } from './admin/server.js';
 
 export class Gateway {
   config: SluiceConfig;
@@ -16,6 +19,16 @@ export class Gateway {
   private readonly embedded: EmbeddedPglite[] = [];
   /** Where the PostgreSQL listener is bound (its real port when configured as 0). */
   postgresAddress: ListenAddress | null = null;
+  /** The read model every admin view shares (HTTP API, Prometheus, console). */
+  readonly inventory = new GatewayInventory(() => this.postgres);
+  private admin: AdminServer | null = null;
+  /** Where the admin HTTP port is bound, when `admin` is configured. */
+  adminAddress: ListenAddress | null = null;
+  /**
+   * What POST /v1/reload runs: the CLI sets it to re-read its configuration file. Null (a
+   * gateway built from a config object, as in tests) answers 409.
+   */
+  reloadHandler: ReloadHandler | null = null;
 
   constructor(config: SluiceConfig, log: Logger) {
     this.config = config;
@@ -42,8 +55,27 @@ export class Gateway {
     const pgConfig = this.config.listeners.postgres;
     if (pgConfig) {
       this.postgres = new PgProxy(pgConfig, this.postgresSources(this.config), this.log);
+      const inventory = this.inventory;
+      // The CLI replaces reload and shutdown with its own (re-read the file; exit the process).
+      this.postgres.console = {
+        config: () => this.config,
+        inventory: () => inventory,
+        reload: () => this.reload(this.config),
+        shutdown: () => void this.shutdown(this.config.shutdown_timeout),
+      };
       this.pgListener = new Listener('postgres', this.postgres, pgConfig.max_client_conn, this.log);
       this.postgresAddress = await this.pgListener.listen(pgConfig.listen);
+    }
+    if (this.config.admin) {
+      this.admin = new AdminServer({
+        inventory: this.inventory,
+        proxy: () => this.postgres,
+        config: () => this.config,
+        listenerProblems: () => (this.config.listeners.postgres && this.postgresAddress === null ? ['the postgres listener is not bound'] : []),
+        reloadHandler: () => this.reloadHandler,
+        log: this.log.child({ component: 'admin' }),
+      });
+      this.adminAddress = await this.admin.listen(this.config.admin.listen);
     }
   }
 
@@ -68,6 +100,8 @@ export class Gateway {
       await this.postgres.close();
     }
     await Promise.all(this.embedded.map((e) => e.stop()));
+    // Last, so operators can watch the drain on the admin port.
+    await this.admin?.close();
     this.log.info('shut down');
   }
 }

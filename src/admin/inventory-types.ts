@@ -61,6 +61,10 @@ export interface HostView {
   weight: number;
   disabled: boolean;
   connections: number;
+  /** Outcome of the last connect a pool made to this host: null when none was tried yet. */
+  up?: boolean | null;
+  /** Message of that connect when it failed. */
+  lastError?: string | null;
 }
 
 /** Totals since start per (source, user), as in SHOW STATS_TOTALS; averages are derived. */
@@ -75,6 +79,20 @@ export interface StatsView {
   transactionTimeUs: number;
   queryTimeUs: number;
   waitTimeUs: number;
+  /** Leases that had to queue (waitTimeUs is over these; the fast path never waits). */
+  waitCount?: number;
+  /** Leases handed out. */
+  leases?: number;
+  /** Server logins that succeeded and failed, and waiters refused by query_wait_timeout. */
+  serverConnects?: number;
+  serverConnectFailures?: number;
+  poolTimeouts?: number;
+}
+
+/** Clients Sluice refused after they named a source (bad password, login timeout, no server). */
+export interface LoginFailureView {
+  source: string;
+  count: number;
 }
 
 export interface Inventory {

@@ -41,6 +41,7 @@ export async function runStart(args: string[]): Promise<number | undefined> {
   const gateway = new Gateway(config, log);
   const lifecycle = new Lifecycle(file, config, gateway, log, levelFlag === undefined);
   lifecycle.listen();
+  gateway.reloadHandler = lifecycle.reloadForAdmin;
   try {
     await gateway.start();
   } catch (err) {
@@ -49,6 +50,7 @@ export async function runStart(args: string[]): Promise<number | undefined> {
     lifecycle.unlisten();
     return 1;
   }
+  lifecycle.linkConsole();
   log.info({ file }, `sluice started: ${summarize(config)}`);
   return undefined;
 }
@@ -79,6 +81,17 @@ class Lifecycle {
     process.on('SIGTERM', this.onStop).on('SIGINT', this.onStop).on('SIGHUP', this.onReload);
   }
 
+  /** The console's RELOAD and SHUTDOWN do what SIGHUP and SIGTERM do. */
+  linkConsole(): void {
+    const link = this.gateway.postgres?.console;
+    if (link === undefined) return;
+    link.reload = () => {
+      this.onReload();
+      return this.reloads;
+    };
+    link.shutdown = () => this.stop('SIGTERM');
+  }
+
   unlisten(): void {
     process.off('SIGTERM', this.onStop).off('SIGINT', this.onStop).off('SIGHUP', this.onReload);
   }
@@ -103,28 +116,46 @@ class Lifecycle {
     );
   }
 
+  /** SIGHUP: a rejected or failed reload is logged and the running configuration stays. */
   private async reload(): Promise<void> {
+    try {
+      await this.apply();
+    } catch {
+      // apply() has logged why.
+    }
+  }
+
+  /** POST /v1/reload: the same reload, in turn with signals, with the outcome for the caller. */
+  readonly reloadForAdmin = (): Promise<string[]> => {
+    const run = this.reloads.then(() => this.apply());
+    this.reloads = run.then(() => undefined, () => undefined);
+    return run;
+  };
+
+  /** Re-read the file and apply it; resolves to the changes, rejects (after logging) when refused. */
+  private async apply(): Promise<string[]> {
     let next: SluiceConfig;
     try {
       next = await loadConfig(this.file);
     } catch (err) {
       const issues = err instanceof ConfigError ? err.issues : [String(err)];
       this.log.error({ file: this.file, issues }, 'reload rejected; the running configuration stays');
-      return;
+      throw err;
     }
     const changes = diffConfig(this.config, next);
     if (changes.length === 0) {
       this.log.info({ file: this.file }, 'reload: no changes');
-      return;
+      return changes;
     }
     try {
       await this.gateway.reload(next);
     } catch (err) {
       this.log.error({ err, changes }, 'reload failed; the running configuration stays');
-      return;
+      throw err;
     }
     this.config = next;
     if (this.levelFromConfig) this.log.level = next.log.level;
     this.log.info({ file: this.file, changes }, 'configuration reloaded');
+    return changes;
   }
 }

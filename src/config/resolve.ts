@@ -98,7 +98,7 @@ export function resolveConfig(raw: RawConfig): Resolution {
   const sources: Record<string, SourceConfig> = {};
   for (const [name, s] of Object.entries(raw.sources)) sources[name] = source(name, s);
   const config: SluiceConfig = {
-    ...(adminListen && { admin: { listen: adminListen } }),
+    ...(adminListen && { admin: { listen: adminListen, auth: adminAuth(raw.admin?.auth, adminListen, issues), admin_users: [...raw.admin?.admin_users ?? []], stats_users: [...raw.admin?.stats_users ?? []] } }),
     listeners: postgres ? { postgres } : {},
     sources,
     log: { level: raw.log?.level ?? TOP_DEFAULTS.log_level },
@@ -106,6 +106,20 @@ export function resolveConfig(raw: RawConfig): Resolution {
   };
   issues.push(...listenConflicts(config));
   return { config, issues };
+}
+
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * The admin port can pause pools and kill clients, so an address other hosts can reach must
+ * say how it is protected; bearer tokens are not implemented yet, so only an explicit
+ * `auth: none` (the operator's decision, e.g. behind a network policy) opens it there.
+ */
+function adminAuth(auth: 'none' | undefined, listen: ListenAddress, issues: string[]): 'none' {
+  if (auth === undefined && !LOOPBACK.test(listen.host)) {
+    issues.push(`admin.auth: required when admin.listen is not a loopback address (got ${formatListenAddress(listen)}); admin bearer tokens are not implemented yet, so listen on 127.0.0.1 or write "auth: none" to expose the admin port without authentication`);
+  }
+  return 'none';
 }
 
 /** Every address Sluice binds, by key path, so two of them cannot collide at start. */

@@ -120,7 +120,12 @@ const PostgresListenerSchema = Type.Object({
 }, closed);
 
 export const ConfigSchema = Type.Object({
-  admin: Type.Optional(Type.Object({ listen: ListenAddress }, closed)),
+  admin: Type.Optional(Type.Object({
+    listen: ListenAddress,
+    auth: Type.Optional(OneOf(['none'] as const)),
+    admin_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
+    stats_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
+  }, closed)),
   listeners: Type.Optional(Type.Object({ postgres: Type.Optional(PostgresListenerSchema) }, closed)),
   sources: Type.Record(Type.String(), SourceSchema, { minProperties: 1, expected: 'a mapping from source name to source settings, with at least one source' }),
   log: Type.Optional(Type.Object({ level: Type.Optional(OneOf(LOG_LEVELS, { default: TOP_DEFAULTS.log_level })) }, closed)),

@@ -11,7 +11,18 @@ export type HostRole = 'primary' | 'replica' | 'auto';
 
 export interface ListenAddress { host: string; port: number }
 
-export interface AdminConfig { listen: ListenAddress }
+export interface AdminConfig {
+  listen: ListenAddress;
+  /**
+   * Who may use the admin HTTP port. Only 'none' exists until bearer tokens land; it is the
+   * default on a loopback address and must be written out for any other address.
+   */
+  auth: 'none';
+  /** Users (from the sources' users) allowed every command of the PgBouncer-compatible console. */
+  admin_users: string[];
+  /** Users allowed the console's SHOW commands only. */
+  stats_users: string[];
+}
 
 export interface PostgresListenerConfig {
   listen: ListenAddress;

@@ -7,7 +7,7 @@
  */
 import { PoolClosedError, PoolTimeoutError, ServerConnectError, SluiceError } from '../errors.js';
 import type { PoolInit, PoolLogger, PoolOptions } from './options.js';
-import { PoolTotals, type PoolSnapshot } from './stats.js';
+import { PoolTotals, type PoolSnapshot, type ServerState } from './stats.js';
 import type { Connector, HostPicker, HostTarget, LeaseWaiter, PooledConnection } from './types.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -206,6 +206,19 @@ export class Pool<C extends PooledConnection> {
       waitCount: t.waitCount,
       lastConnectError: this.lastConnectError?.message ?? null,
     };
+  }
+
+  /**
+   * Every open connection with what it does now, for the admin views (never the forwarding
+   * path). An idle one that sat past server_check_delay is "used": it is checked before its
+   * next lease, as PgBouncer's sv_used. Connections still logging in are only counted (snapshot).
+   */
+  *connections(now = Date.now()): IterableIterator<[C, ServerState]> {
+    for (const entry of this.servers.values()) {
+      if (entry.state === LEASED) yield [entry.conn, 'active'];
+      else if (entry.state === TESTED) yield [entry.conn, 'tested'];
+      else yield [entry.conn, this.checkFor(entry, now) === undefined ? 'idle' : 'used'];
+    }
   }
 
   /** Serve queued waiters: idle connections first, then new ones for demand nothing covers yet. */

@@ -18,7 +18,22 @@ export class PoolTotals {
   waitTimeUs = 0;
   /** ...over this many leases (the fast path does not wait and is not counted). */
   waitCount = 0;
+  // The protocol's session bumps the rest in place; the pool itself never reads them.
+  /** Units of work that ended outside a transaction (PgBouncer xact_count). */
+  transactions = 0;
+  /** Queries sent (simple Query and extended Execute messages). */
+  queries = 0;
+  /** Bytes from clients to servers and back, folded in when a lease ends. */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Time from a unit of work's first query to the ReadyForQuery that ends it, in microseconds. */
+  transactionTimeUs = 0;
+  /** Time from a query to its ReadyForQuery, in microseconds. */
+  queryTimeUs = 0;
 }
+
+/** What a pool connection is doing, in SHOW SERVERS' vocabulary. */
+export type ServerState = 'active' | 'idle' | 'used' | 'tested';
 
 /** A point-in-time copy, named after PgBouncer's SHOW POOLS columns where one exists. */
 export interface PoolSnapshot {

@@ -2,8 +2,12 @@
  * Start a real Sluice gateway in the test process, on an ephemeral port, in front of the
  * machine's PostgreSQL (or another host), from YAML so the real loader is exercised.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
-import { parseConfig } from '../../src/config/load.js';
+import { diffConfig } from '../../src/config/diff.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
 import { PG_HOST, PG_PORT, TEST_DATABASE, TEST_PASSWORD, TEST_ROLE } from './postgres.js';
 
@@ -13,6 +17,11 @@ export interface TestSluice {
   /** A connection string for a client of the test source. */
   url(opts?: { user?: string; password?: string; database?: string }): string;
   stop(): Promise<void>;
+  /** With `admin`: the admin port's base URL, e.g. http://127.0.0.1:40123. */
+  adminUrl: string;
+  /** With `admin`: the YAML file POST /v1/reload re-reads (rewrite it, then reload), and its first text. */
+  configFile: string;
+  yaml: string;
 }
 
 export interface TestSluiceOptions {
@@ -30,6 +39,19 @@ export interface TestSluiceOptions {
   listener?: Record<string, string | number>;
   /** Name clients use as dbname; defaults to "app". */
   source?: string;
+  /** Start the admin HTTP port on 127.0.0.1:0, with a reload that re-reads a temporary config file as the CLI does. */
+  admin?: boolean;
+  /** Console users (admin.admin_users / admin.stats_users), added to the source's users with their passwords. */
+  console?: { admin?: ConsoleUser[]; stats?: ConsoleUser[] };
+}
+
+export interface ConsoleUser { name: string; password: string; auth?: 'scram-sha-256' | 'md5' | 'trust' }
+
+function consoleYaml(c: NonNullable<TestSluiceOptions['console']>): { admin: string; users: string } {
+  const names = (list?: ConsoleUser[]) => JSON.stringify((list ?? []).map((u) => u.name));
+  const users = [...c.admin ?? [], ...c.stats ?? []]
+    .map((u) => `\n      - { name: ${u.name}, password: ${JSON.stringify(u.password)}${u.auth ? `, auth: ${u.auth}` : ''} }`).join('');
+  return { admin: `admin: { listen: "127.0.0.1:0", admin_users: ${names(c.admin)}, stats_users: ${names(c.stats)} }\n`, users };
 }
 
 function flow(map: Record<string, string | number>): string {
@@ -41,8 +63,9 @@ export async function startSluice(o: TestSluiceOptions = {}): Promise<TestSluice
   const user = o.user ?? TEST_ROLE;
   const password = o.password ?? TEST_PASSWORD;
   const pool = { mode: o.mode ?? 'transaction', size: o.size ?? 5, ...o.pool };
+  const cons = o.console ? consoleYaml(o.console) : { admin: o.admin ? 'admin: { listen: "127.0.0.1:0" }\n' : '', users: '' };
   const yaml = `
-listeners:
+${cons.admin}listeners:
   postgres: { listen: "127.0.0.1:0"${o.listener ? ', ' + flow(o.listener) : ''} }
 sources:
   ${source}:
@@ -53,17 +76,37 @@ sources:
     hosts:
       - { host: ${o.host ?? PG_HOST}, port: ${o.port ?? PG_PORT}, role: primary }
     users:
-      - { name: ${user}, password: ${JSON.stringify(password)} }
+      - { name: ${user}, password: ${JSON.stringify(password)} }${cons.users}
 `;
   const config = await parseConfig(yaml, 'test');
   const log = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
   const gateway = new Gateway(config, log);
+  let configFile = '';
+  if (o.admin) {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-test-'));
+    configFile = join(dir, 'sluice.yaml');
+    writeFileSync(configFile, yaml);
+    // What the CLI's reload does: re-read the file, apply it, report the changes.
+    gateway.reloadHandler = async () => {
+      const next = await loadConfig(configFile);
+      const changes = diffConfig(gateway.config, next);
+      if (changes.length > 0) await gateway.reload(next);
+      return changes;
+    };
+  }
   await gateway.start();
   const port = gateway.postgresAddress!.port;
+  const admin = gateway.adminAddress;
   return {
     gateway,
     port,
     url: (u = {}) => `postgres://${encodeURIComponent(u.user ?? user)}:${encodeURIComponent(u.password ?? password)}@127.0.0.1:${port}/${u.database ?? source}`,
-    stop: () => gateway.shutdown(2000),
+    stop: async () => {
+      await gateway.shutdown(2000);
+      if (configFile !== '') rmSync(join(configFile, '..'), { recursive: true, force: true });
+    },
+    adminUrl: admin ? `http://${admin.host}:${admin.port}` : '',
+    configFile,
+    yaml,
   };
 }

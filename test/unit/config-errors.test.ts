@@ -99,7 +99,7 @@ t.test('listen addresses', async (t) => {
 });
 
 t.test('two listeners on one address', async (t) => {
-  const both = (admin: string, postgres: string) => `${source()}admin: { listen: "${admin}" }\nlisteners: { postgres: { listen: "${postgres}" } }`;
+  const both = (admin: string, postgres: string) => `${source()}admin: { listen: "${admin}", auth: none }\nlisteners: { postgres: { listen: "${postgres}" } }`;
   t.strictSame(await issuesOf(both('127.0.0.1:6432', '127.0.0.1:6432')), ['listeners.postgres.listen: 127.0.0.1:6432 is already used by admin.listen (127.0.0.1:6432); each listener needs its own address']);
   t.strictSame(await issuesOf(both('0.0.0.0:6432', '127.0.0.1:6432')), ['listeners.postgres.listen: 127.0.0.1:6432 is already used by admin.listen (0.0.0.0:6432); each listener needs its own address'], 'a wildcard host takes the port everywhere');
   await t.resolves(parseConfig(both('127.0.0.1:0', '127.0.0.1:0'), 'ephemeral.yaml'), 'port 0 never collides');

@@ -17,6 +17,8 @@ import type { PgProxyContext } from './context.js';
 import { NOT_SESSION_SETTINGS } from './parameters.js';
 import type { PgSource } from './pg-source.js';
 import type { PgServerConnection } from './server-connection.js';
+import { CONSOLE_DATABASES, type ConsoleRole, consoleAccess } from './console/access.js';
+import { ConsoleSession } from './console/console-session.js';
 
 export interface LoginOutcome {
   source: PgSource;
@@ -52,6 +54,9 @@ export class ClientLogin implements FrameHandler {
   private early: Buffer[] = [];
   private authenticated = false;
   private aborted = false;
+  /** Set for a login to the console (database pgbouncer or sluice); the session is then ConsoleSession's. */
+  private consoleRole: ConsoleRole | null = null;
+  private console: ConsoleSession | null = null;
   private readonly timer: NodeJS.Timeout;
 
   constructor(session: PgClientSession, ctx: PgProxyContext) {
@@ -63,12 +68,15 @@ export class ClientLogin implements FrameHandler {
 
   abort(): void {
     this.aborted = true;
+    this.console?.close();
     clearTimeout(this.timer);
   }
 
   onData(chunk: Buffer): void {
     try {
-      if (this.authenticated) {
+      if (this.console !== null) {
+        this.console.onData(chunk);
+      } else if (this.authenticated) {
         this.early.push(chunk);
       } else if (this.framer !== null) {
         this.framer.push(chunk);
@@ -123,10 +131,15 @@ export class ClientLogin implements FrameHandler {
     }
     if (this.ctx.shuttingDown) throw new LoginRefused(SQLSTATE.CannotConnectNow, 'Sluice is shutting down');
     const dbName = params.get('database') || userName;
+    if (CONSOLE_DATABASES.has(dbName)) {
+      this.beginConsole(userName);
+      return;
+    }
     const source = this.ctx.sources.get(dbName);
     if (source === undefined) throw new LoginRefused(SQLSTATE.UnknownDatabase, `database "${dbName}" does not exist (no source of that name in Sluice's configuration)`);
     const user = source.user(userName);
     if (user === undefined) throw new LoginRefused(SQLSTATE.InvalidAuthorization, `role "${userName}" does not exist for source "${dbName}"`);
+    if (source.hosts.hosts.every((h) => h.disabled)) throw new LoginRefused(SQLSTATE.CannotConnectNow, `database "${dbName}" is disabled (console DISABLE)`);
     if (source.clients >= source.config.pool.max_client_conn) {
       throw new LoginRefused(SQLSTATE.TooManyConnections, `too many clients for source "${dbName}" (max_client_conn ${source.config.pool.max_client_conn})`);
     }
@@ -138,6 +151,28 @@ export class ClientLogin implements FrameHandler {
     this.auth = new ClientAuthenticator(user.auth ?? source.config.auth, user, source);
     this.framer = new MessageFramer(this, MAX_STARTUP_PACKET);
     this.step(this.auth.begin());
+  }
+
+  /** Authenticate an admin or stats user for the console; no pool, no server. */
+  private beginConsole(userName: string): void {
+    const access = consoleAccess(this.ctx, userName);
+    if (typeof access === 'string') throw new LoginRefused(SQLSTATE.InvalidAuthorization, access);
+    this.source = access.source;
+    this.user = access.user;
+    this.consoleRole = access.role;
+    this.auth = new ClientAuthenticator(access.method, access.user, access.source);
+    this.framer = new MessageFramer(this, MAX_STARTUP_PACKET);
+    this.step(this.auth.begin());
+  }
+
+  private startConsole(role: ConsoleRole): void {
+    if (this.aborted || this.session.socket.destroyed) return;
+    clearTimeout(this.timer);
+    this.console = new ConsoleSession(this.session, this.ctx, role, this.user!);
+    const key = this.ctx.cancelKeys.issue();
+    this.console.hello(key.pid, key.secret);
+    this.ctx.log.info({ user: this.user!.name, role, client: this.session.socket.remoteAddress }, 'console login');
+    if (this.early.length > 0) this.console.onData(Buffer.concat(this.early.splice(0)));
   }
 
   private collectSettings(params: Map<string, string>): void {
@@ -163,7 +198,10 @@ export class ClientLogin implements FrameHandler {
       this.authenticated = true;
       this.framer!.halt();
       this.session.socket.write(step.msg);
-      this.fetchServerParams();
+      const role = this.consoleRole;
+      // After the bytes that came with the last login message have been set aside.
+      if (role !== null) process.nextTick(() => this.startConsole(role));
+      else this.fetchServerParams();
     }
   }
 

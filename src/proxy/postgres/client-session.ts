@@ -16,7 +16,8 @@ import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
 import type { Cancellable } from './cancel-keys.js';
 import { ClientLogin, lastConnectError, type LoginOutcome } from './client-login.js';
 import { RequestRelay } from './request-relay.js';
-import type { PgProxyContext, SessionHandle } from './context.js';
+import type { ClientState, PgProxyContext, SessionHandle } from './context.js';
+import type { PoolTotals } from '../../pool/stats.js';
 import { type BackpressureTarget, Forwarder } from './forwarder.js';
 import type { PgSource } from './pg-source.js';
 import type { ClientStatement } from './prepared-statements.js';
@@ -26,7 +27,13 @@ import { parameterDiff, setQuery, settingsToken } from './parameters.js';
 /** Queued input above which a waiting client's socket stops being read. */
 const PENDING_PAUSE_BYTES = 64 * 1024;
 
+let nextClientId = 1;
+
 export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerOwner, FrameHandler, Cancellable, SessionHandle {
+  readonly id = nextClientId++;
+  readonly connectedAt = Date.now();
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   readonly socket: net.Socket;
   readonly ctx: PgProxyContext;
   /** Towards the client. */
@@ -56,9 +63,18 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   private waiting = false;
   private inClientChunk = false;
   private closed = false;
+  /** The pool's counters, bumped in place (DESIGN: counters are read on scrape). */
+  private totals: PoolTotals | null = null;
+  /** performance.now() at the first query of the current query and unit of work; 0 when none runs. */
+  private queryStart = 0;
+  private workStart = 0;
+  /** out.bytes already folded into the pool's totals. */
+  private outFolded = 0;
 
   constructor(socket: net.Socket, ctx: PgProxyContext) {
     this.socket = socket;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
     this.ctx = ctx;
     this.out = new Forwarder(socket, this.serverSide);
     this.relay = new RequestRelay(this);
@@ -72,6 +88,25 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   }
 
   get isIdle(): boolean { return this.server === null && !this.waiting; }
+
+  get state(): ClientState {
+    if (this.login !== null) return 'login';
+    if (this.server !== null) return 'active';
+    return this.waiting ? 'waiting' : 'idle';
+  }
+
+  get applicationName(): string { return this.params.get('application_name') ?? ''; }
+  get unfoldedBytesIn(): number { return this.toServer?.bytes ?? 0; }
+  get unfoldedBytesOut(): number { return this.out.bytes - this.outFolded; }
+
+  /** Add this lease's traffic to the pool's totals; the server-side forwarder is dropped after. */
+  private foldBytes(): void {
+    const t = this.totals;
+    if (t === null) return;
+    if (this.toServer !== null) t.bytesIn += this.toServer.bytes;
+    t.bytesOut += this.out.bytes - this.outFolded;
+    this.outFolded = this.out.bytes;
+  }
 
   /** When the client's socket is full, stop reading from the server. */
   private readonly serverSide: BackpressureTarget = { onDestinationFull: () => this.server?.socket.pause() };
@@ -97,6 +132,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.source = outcome.source;
     this.user = outcome.user;
     this.pool = outcome.pool;
+    this.totals = outcome.pool.totals;
     this.mode = outcome.source.config.pool.mode;
     this.params = outcome.params;
     this.settings = null;
@@ -209,6 +245,11 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       this.close();
       return;
     }
+    if (type === F.Query || type === F.Execute) {
+      this.totals!.queries++;
+      if (this.queryStart === 0) this.queryStart = performance.now();
+      if (this.workStart === 0) this.workStart = this.queryStart;
+    }
     this.relay.onMessage(this.server!, type, buf, start, end);
   }
 
@@ -233,6 +274,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   onReadyForQuery(status: number, settled: boolean): void {
     this.idleInTransactionSince = status === TX_IDLE ? 0 : Date.now();
+    if (settled && this.queryStart !== 0) this.countWork(status);
     if (!settled || this.inClientChunk) return;
     if (this.mode === 'statement' && status !== TX_IDLE) {
       this.out.send(errorResponse({ severity: 'FATAL', code: SQLSTATE.FeatureNotSupported, message: 'transaction blocks are not allowed in statement pooling mode; use pool mode transaction or session for this source' }));
@@ -241,6 +283,18 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       return;
     }
     this.maybeRelease();
+  }
+
+  /** The client's queries so far are answered: add their time, and the unit of work's when it ended. */
+  private countWork(status: number): void {
+    const t = this.totals!;
+    const now = performance.now();
+    t.queryTimeUs += Math.round((now - this.queryStart) * 1000);
+    this.queryStart = 0;
+    if (status !== TX_IDLE) return;
+    t.transactions++;
+    t.transactionTimeUs += Math.round((now - this.workStart) * 1000);
+    this.workStart = 0;
   }
 
   onStatementPrepared(serverName: string): void {
@@ -262,6 +316,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   onServerLost(reason: string): void {
     const conn = this.server;
+    this.foldBytes();
     this.server = null;
     this.toServer = null;
     if (conn !== null) this.pool!.release(conn, false);
@@ -291,6 +346,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   private detachServer(conn: PgServerConnection): void {
     this.toServer?.flush();
+    this.foldBytes();
     this.server = null;
     this.toServer = null;
     conn.detach();
@@ -316,6 +372,9 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   close(): void {
     if (this.closed) return;
+    // Sluice closing a client that named its source but never logged in: refused (bad
+    // password, login timeout, no server). A client leaving on its own goes by onClientGone.
+    if (this.login !== null && this.source !== null) this.source.loginFailures++;
     this.out.flush();
     this.socket.end();
     this.socket.destroySoon();
@@ -332,6 +391,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     if (this.source !== null) this.source.clients--;
     if (this.waiting) this.pool!.cancelWait(this);
     const conn = this.server;
+    if (conn === null) this.foldBytes();
     if (conn !== null) {
       // Mid-transaction or mid-message the server's state is the client's: never reuse it.
       const clean = conn.idle && !this.relay.syncPending && !this.framer!.midMessage && !conn.retire;

@@ -10,7 +10,7 @@ import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
 import type { ProtocolAcceptor } from '../listener.js';
 import { CancelKeys } from './cancel-keys.js';
 import { PgClientSession } from './client-session.js';
-import type { PgProxyContext, SessionHandle } from './context.js';
+import type { ConsoleLink, PgProxyContext, SessionHandle } from './context.js';
 import { PgSource } from './pg-source.js';
 import { StatementRegistry } from './prepared-statements.js';
 
@@ -22,6 +22,7 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   listener: PostgresListenerConfig;
   readonly log: Logger;
   shuttingDown = false;
+  console?: ConsoleLink;
   private readonly janitor: NodeJS.Timeout;
 
   constructor(listener: PostgresListenerConfig, sources: PostgresSourceConfig[], log: Logger) {

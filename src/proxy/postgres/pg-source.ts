@@ -20,6 +20,10 @@ export class PgSource implements VerifierSource {
   serverParams: Map<string, string> | null = null;
   /** Client connections logged in to this source now. */
   clients = 0;
+  /** Clients refused after naming this source (bad password, login timeout, no server). */
+  loginFailures = 0;
+  /** Outcome of the last connect any pool made to each host, by host key: null when it succeeded. */
+  readonly lastConnect = new Map<string, { error: string | null; at: number }>();
   private readonly verifiers = new Map<string, { password: string; verifier: ScramVerifier }>();
   private readonly log: Logger;
   private readonly maxMessageSize: number;
@@ -83,14 +87,22 @@ export class PgSource implements VerifierSource {
         const host = target as RoutedHost;
         const cfg = source.config;
         const u = source.user(user.name) ?? user;
-        const conn = await PgServerConnection.connect({
-          host,
-          creds: { user: u.server_user ?? u.name, password: u.server_password ?? u.password, database: cfg.database },
-          timeoutMs,
-          maxPreparedStatements: cfg.pool.max_prepared_statements,
-          maxMessageSize: source.maxMessageSize,
-          log: source.log,
-        });
+        let conn: PgServerConnection;
+        try {
+          conn = await PgServerConnection.connect({
+            host,
+            creds: { user: u.server_user ?? u.name, password: u.server_password ?? u.password, database: cfg.database },
+            timeoutMs,
+            maxPreparedStatements: cfg.pool.max_prepared_statements,
+            maxMessageSize: source.maxMessageSize,
+            log: source.log,
+          });
+        } catch (err) {
+          // Kept per host so that /readyz and sluice_host_up can tell which host is down.
+          source.lastConnect.set(host.key, { error: err instanceof Error ? err.message : String(err), at: Date.now() });
+          throw err;
+        }
+        source.lastConnect.set(host.key, { error: null, at: Date.now() });
         host.connections++;
         conn.onClosed = (c) => {
           host.connections--;

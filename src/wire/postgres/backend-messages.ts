@@ -104,3 +104,47 @@ export function errorResponse(f: Omit<NoticeFields, 'severity'> & { severity?: '
 export function noticeResponse(f: NoticeFields): Buffer {
   return fieldsMessage(B.NoticeResponse, f);
 }
+
+/** A result column: its name and type OID (text 25, int4 23, int8 20, numeric 1700). */
+export interface ColumnSpec { name: string; typeOid: number }
+
+/** RowDescription for text-format columns that belong to no table. */
+export function rowDescription(columns: readonly ColumnSpec[]): Buffer {
+  let len = 2;
+  for (const c of columns) len += Buffer.byteLength(c.name) + 1 + 18;
+  const buf = header(B.RowDescription, len);
+  buf.writeInt16BE(columns.length, 5);
+  let o = 7;
+  for (const c of columns) {
+    o += buf.write(c.name, o, 'utf8');
+    buf[o++] = 0;
+    buf.writeInt32BE(0, o); // table OID
+    buf.writeInt16BE(0, o + 4); // column number
+    buf.writeInt32BE(c.typeOid, o + 6);
+    buf.writeInt16BE(-1, o + 10); // type size: variable; clients read the OID
+    buf.writeInt32BE(-1, o + 12); // type modifier
+    buf.writeInt16BE(0, o + 16); // text format
+    o += 18;
+  }
+  return buf;
+}
+
+/** DataRow of text values; null is SQL NULL. */
+export function dataRow(values: readonly (string | null)[]): Buffer {
+  let len = 2;
+  for (const v of values) len += 4 + (v === null ? 0 : Buffer.byteLength(v));
+  const buf = header(B.DataRow, len);
+  buf.writeInt16BE(values.length, 5);
+  let o = 7;
+  for (const v of values) {
+    if (v === null) {
+      buf.writeInt32BE(-1, o);
+      o += 4;
+    } else {
+      const n = buf.write(v, o + 4, 'utf8');
+      buf.writeInt32BE(n, o);
+      o += 4 + n;
+    }
+  }
+  return buf;
+}

@@ -5,6 +5,7 @@ export const SQLSTATE = {
   ConnectionException: '08000',
   InvalidPassword: '28P01',
   InvalidAuthorization: '28000',
+  InsufficientPrivilege: '42501',
   UnknownDatabase: '3D000',
   TooManyConnections: '53300',
   QueryCanceled: '57014',

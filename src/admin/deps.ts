@@ -1,0 +1,19 @@
+/** What the admin server needs from the running gateway, kept narrow so it can be faked in tests. */
+import type { Logger } from 'pino';
+import type { SluiceConfig } from '../config/types.js';
+import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
+import type { GatewayInventory } from './inventory.js';
+
+/** Re-read the configuration the process started with and apply it; resolves to the changes made. */
+export type ReloadHandler = () => Promise<string[]>;
+
+export interface AdminDeps {
+  readonly inventory: GatewayInventory;
+  proxy(): PgProxy | null;
+  config(): SluiceConfig;
+  /** Why a configured listener is not bound; empty when all are. */
+  listenerProblems(): string[];
+  /** Null when this process has no file to reload from (an embedded or test gateway). */
+  reloadHandler(): ReloadHandler | null;
+  readonly log: Logger;
+}

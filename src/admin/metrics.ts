@@ -1,0 +1,128 @@
+/**
+ * Prometheus exposition. Every series is computed in a collect() callback from the inventory
+ * when scraped; the forwarding path only bumps plain numbers (DESIGN: hot path rules). The
+ * registry is per admin server so that several gateways in one process (tests) never collide.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { GatewayInventory } from './inventory.js';
+
+const PROTOCOL = 'postgres';
+const POOL_LABELS = ['source', 'user', 'protocol'] as const;
+const HOST_LABELS = ['source', 'host', 'protocol'] as const;
+type PoolLabel = typeof POOL_LABELS[number];
+
+export function createMetrics(inventory: GatewayInventory): Registry {
+  const register = new Registry();
+  collectDefaultMetrics({ register });
+
+  new Gauge({
+    name: 'sluice_client_connections', help: 'Client connections by state', registers: [register],
+    labelNames: [...POOL_LABELS, 'state'],
+    collect() {
+      this.reset();
+      for (const p of inventory.pools()) {
+        const l = { source: p.source, user: p.user, protocol: PROTOCOL };
+        this.set({ ...l, state: 'active' }, p.clActive);
+        this.set({ ...l, state: 'waiting' }, p.clWaiting);
+        this.set({ ...l, state: 'idle' }, p.clIdle);
+      }
+      // Clients still logging in belong to no pool yet.
+      let login = 0;
+      for (const c of inventory.clients()) if (c.state === 'login') login++;
+      this.set({ source: '', user: '', protocol: PROTOCOL, state: 'login' }, login);
+    },
+  });
+
+  new Gauge({
+    name: 'sluice_server_connections', help: 'Server connections by state, per pool', registers: [register],
+    labelNames: [...POOL_LABELS, 'state'],
+    collect() {
+      this.reset();
+      for (const p of inventory.pools()) {
+        const l = { source: p.source, user: p.user, protocol: PROTOCOL };
+        this.set({ ...l, state: 'active' }, p.svActive);
+        this.set({ ...l, state: 'idle' }, p.svIdle);
+        this.set({ ...l, state: 'used' }, p.svUsed);
+        this.set({ ...l, state: 'tested' }, p.svTested);
+        this.set({ ...l, state: 'login' }, p.svLogin);
+      }
+    },
+  });
+
+  poolGauge(register, 'sluice_pool_waiting_clients', 'Clients in the wait queue', (p) => p.clWaiting);
+  poolGauge(register, 'sluice_pool_oldest_wait_seconds', 'Age of the oldest waiting client', (p) => p.maxWaitUs / 1e6);
+  poolGauge(register, 'sluice_pool_size', 'Configured pool size', (p) => p.size);
+  poolGauge(register, 'sluice_pool_paused', '1 while the pool is paused by an operator', (p) => (p.paused ? 1 : 0));
+
+  statsCounter(register, 'sluice_transactions_total', 'Units of work that ended outside a transaction', (s) => s.transactions);
+  statsCounter(register, 'sluice_queries_total', 'Queries (Query and Execute messages)', (s) => s.queries);
+  statsCounter(register, 'sluice_client_received_bytes_total', 'Bytes received from clients', (s) => s.bytesIn);
+  statsCounter(register, 'sluice_client_sent_bytes_total', 'Bytes sent to clients', (s) => s.bytesOut);
+  statsCounter(register, 'sluice_transaction_seconds_total', 'Time spent in units of work', (s) => s.transactionTimeUs / 1e6);
+  statsCounter(register, 'sluice_query_seconds_total', 'Time spent in queries', (s) => s.queryTimeUs / 1e6);
+  statsCounter(register, 'sluice_pool_leases_total', 'Server connections handed to clients', (s) => s.leases);
+  // A histogram would need a bucket search per lease; sum and count give the mean wait per scrape interval.
+  statsCounter(register, 'sluice_pool_wait_seconds_total', 'Time clients waited for a server, over the leases that waited', (s) => s.waitTimeUs / 1e6);
+  statsCounter(register, 'sluice_pool_waits_total', 'Leases that had to wait', (s) => s.waitCount);
+
+  new Counter({
+    name: 'sluice_errors_total', help: 'Errors by stable code', registers: [register],
+    labelNames: [...POOL_LABELS, 'code'],
+    collect() {
+      this.reset();
+      for (const s of inventory.stats()) {
+        const l = { source: s.source, user: s.user, protocol: PROTOCOL };
+        this.inc({ ...l, code: 'SLUICE_POOL_TIMEOUT' }, s.poolTimeouts);
+        this.inc({ ...l, code: 'SLUICE_SERVER_CONNECT' }, s.serverConnectFailures);
+      }
+      for (const f of inventory.loginFailures()) this.inc({ source: f.source, user: '', protocol: PROTOCOL, code: 'SLUICE_LOGIN_FAILED' }, f.count);
+    },
+  });
+
+  new Gauge({
+    name: 'sluice_host_up', help: '1 when the last connect to the host succeeded, 0 when it failed; absent before any connect', registers: [register],
+    labelNames: HOST_LABELS,
+    collect() {
+      this.reset();
+      for (const h of inventory.hosts()) if (h.up !== null) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, h.up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'sluice_host_connections', help: 'Server connections open to the host', registers: [register],
+    labelNames: HOST_LABELS,
+    collect() {
+      this.reset();
+      for (const h of inventory.hosts()) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, h.connections);
+    },
+  });
+  new Gauge({
+    name: 'sluice_host_disabled', help: '1 while an operator has disabled the host', registers: [register],
+    labelNames: HOST_LABELS,
+    collect() {
+      this.reset();
+      for (const h of inventory.hosts()) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, h.disabled ? 1 : 0);
+    },
+  });
+  return register;
+
+  function poolGauge(reg: Registry, name: string, help: string, value: (p: ReturnType<GatewayInventory['pools']>[number]) => number): void {
+    new Gauge<PoolLabel>({
+      name, help, registers: [reg], labelNames: POOL_LABELS,
+      collect() {
+        this.reset();
+        for (const p of inventory.pools()) this.set({ source: p.source, user: p.user, protocol: PROTOCOL }, value(p));
+      },
+    });
+  }
+
+  function statsCounter(reg: Registry, name: string, help: string, value: (s: ReturnType<GatewayInventory['stats']>[number]) => number): void {
+    new Counter<PoolLabel>({
+      name, help, registers: [reg], labelNames: POOL_LABELS,
+      collect() {
+        // Counters only go up through inc(); the running total is the pool's, so start from zero each scrape.
+        this.reset();
+        for (const s of inventory.stats()) this.inc({ source: s.source, user: s.user, protocol: PROTOCOL }, value(s));
+      },
+    });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Response and parameter schemas of the admin HTTP API. Fastify validates and serializes with
+ * them, and openapi.ts publishes the very same objects, so the document cannot drift.
+ */
+import { Type, type Static } from '@fastify/type-provider-typebox';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ErrorBody = Type.Object({
+  code: Type.String({ description: 'Stable error code, e.g. SLUICE_ADMIN_NOT_FOUND' }),
+  message: Type.String(),
+  issues: Type.Optional(Type.Array(Type.String())),
+}, { $id: 'Error' });
+
+export const PoolItem = Type.Object({
+  source: Type.String(), user: Type.String(),
+  mode: Type.Union([Type.Literal('session'), Type.Literal('transaction'), Type.Literal('statement')]),
+  size: Type.Integer(),
+  clActive: Type.Integer(), clWaiting: Type.Integer(), clIdle: Type.Integer(),
+  svActive: Type.Integer(), svIdle: Type.Integer(), svUsed: Type.Integer(), svTested: Type.Integer(), svLogin: Type.Integer(),
+  maxWaitUs: Type.Number({ description: 'Age of the oldest waiting client, microseconds' }),
+  paused: Type.Boolean(),
+});
+
+export const ClientItem = Type.Object({
+  id: Type.Integer(), source: Type.String(), user: Type.String(),
+  state: Type.Union([Type.Literal('active'), Type.Literal('waiting'), Type.Literal('idle'), Type.Literal('login')]),
+  addr: Type.String(), port: Type.Integer(),
+  connectedAt: Type.Number({ description: 'ms since the epoch' }),
+  serverId: Nullable(Type.Integer()),
+  applicationName: Type.String(),
+});
+
+export const ServerItem = Type.Object({
+  id: Type.Integer(), source: Type.String(), user: Type.String(), host: Type.String(),
+  state: Type.Union([Type.Literal('active'), Type.Literal('idle'), Type.Literal('used'), Type.Literal('tested'), Type.Literal('login')]),
+  connectedAt: Type.Number(), backendPid: Type.Integer(),
+  clientId: Nullable(Type.Integer()),
+  preparedStatements: Type.Integer(),
+});
+
+export const HostItem = Type.Object({
+  source: Type.String(), key: Type.String(), host: Type.String(), port: Type.Integer(),
+  role: Type.String(), zone: Type.String(), weight: Type.Number(),
+  disabled: Type.Boolean(), connections: Type.Integer(),
+  up: Nullable(Type.Boolean({ description: 'Last connect to the host succeeded; null when none was tried' })),
+  lastError: Nullable(Type.String()),
+});
+
+export const StatsItem = Type.Object({
+  source: Type.String(), user: Type.String(),
+  transactions: Type.Number(), queries: Type.Number(),
+  bytesIn: Type.Number({ description: 'Bytes received from clients' }),
+  bytesOut: Type.Number({ description: 'Bytes sent to clients' }),
+  transactionTimeUs: Type.Number(), queryTimeUs: Type.Number(), waitTimeUs: Type.Number(),
+  waitCount: Type.Number(), leases: Type.Number(),
+  serverConnects: Type.Number(), serverConnectFailures: Type.Number(), poolTimeouts: Type.Number(),
+  avgTransactionTimeUs: Type.Number(), avgQueryTimeUs: Type.Number(),
+  avgWaitTimeUs: Type.Number({ description: 'Over leases that had to wait' }),
+});
+
+export const VersionBody = Type.Object({ name: Type.String(), version: Type.String(), node: Type.String() });
+
+/** The running configuration with secrets masked; its shape is the configuration reference's. */
+export const ConfigBody = Type.Object({}, { additionalProperties: true });
+
+export const HealthBody = Type.Object({ ok: Type.Boolean() });
+export const ReadyBody = Type.Object({ ready: Type.Boolean(), reasons: Type.Array(Type.String()) });
+
+export const SourceParams = Type.Object({ name: Type.String() });
+export const ClientParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const HostParams = Type.Object({ source: Type.String(), key: Type.String({ description: 'host:port, as in /v1/hosts' }) });
+
+export const PoolsControlBody = Type.Object({
+  source: Type.String(),
+  action: Type.String(),
+  pools: Type.Array(PoolItem),
+});
+export const KillBody = Type.Object({ id: Type.Integer(), killed: Type.Boolean() });
+export const HostControlBody = HostItem;
+export const ReloadBody = Type.Object({ changes: Type.Array(Type.String()) });
+
+export const OpenApiBody = Type.Object({}, { additionalProperties: true });
+
+export type StatsItemT = Static<typeof StatsItem>;

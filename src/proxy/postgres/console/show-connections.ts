@@ -1,0 +1,40 @@
+/**
+ * SHOW CLIENTS and SHOW SERVERS: PgBouncer 1.18's eighteen columns. `ptr` and `link` are
+ * stable ids ("0xc…" for clients, "0x5…" for servers) so tools can pair a client with its server.
+ */
+import type { ClientView, ServerView } from '../../../admin/inventory-types.js';
+import type { ListenAddress } from '../../../config/types.js';
+import { type ResultSet, cols, formatTime } from './result.js';
+
+const COLUMNS = cols('type', 'user', 'database', 'state', 'addr', 'port:int4', 'local_addr', 'local_port:int4',
+  'connect_time', 'request_time', 'wait:int4', 'wait_us:int4', 'close_needed:int4', 'ptr', 'link', 'remote_pid:int4', 'tls', 'application_name');
+
+const clientPtr = (id: number) => `0xc${id.toString(16).padStart(8, '0')}`;
+const serverPtr = (id: number) => `0x5${id.toString(16).padStart(8, '0')}`;
+
+export function showClients(clients: ClientView[], listen: ListenAddress): ResultSet {
+  const rows = clients.map((c) => {
+    const connected = formatTime(c.connectedAt);
+    const state = c.state === 'idle' ? 'active' : c.state;
+    return ['C', c.user, c.source, state, c.addr, c.port, listen.host, listen.port, connected, connected, 0, 0, 0,
+      clientPtr(c.id), c.serverId === null ? '' : serverPtr(c.serverId), 0, '', c.applicationName];
+  });
+  return { columns: COLUMNS, rows };
+}
+
+export function showServers(servers: ServerView[]): ResultSet {
+  const rows = servers.map((s) => {
+    const [addr, port] = splitHostKey(s.host);
+    const connected = formatTime(s.connectedAt);
+    return ['S', s.user, s.source, s.state, addr, port, '', 0, connected, connected, 0, 0, 0,
+      serverPtr(s.id), s.clientId === null ? '' : clientPtr(s.clientId), s.backendPid, '', ''];
+  });
+  return { columns: COLUMNS, rows };
+}
+
+/** "host:port" or "[v6]:port" → [host, port]. */
+function splitHostKey(key: string): [string, number] {
+  const i = key.lastIndexOf(':');
+  if (i < 0) return [key, 0];
+  return [key.slice(0, i).replace(/^\[(.*)\]$/, '$1'), Number(key.slice(i + 1)) || 0];
+}
