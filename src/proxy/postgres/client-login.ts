@@ -246,6 +246,8 @@ export class ClientLogin implements FrameHandler {
   private refuse(sqlstate: string, message: string): void {
     clearTimeout(this.timer);
     if (this.session.socket.destroyed) return;
+    // Counted where it happens: a wrong password, a login timeout or no server for a source.
+    if (this.source !== null) this.source.loginFailures++;
     this.session.socket.write(errorResponse({ severity: 'FATAL', code: sqlstate, message }));
     this.session.close();
   }

@@ -372,9 +372,6 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   close(): void {
     if (this.closed) return;
-    // Sluice closing a client that named its source but never logged in: refused (bad
-    // password, login timeout, no server). A client leaving on its own goes by onClientGone.
-    if (this.login !== null && this.source !== null) this.source.loginFailures++;
     this.out.flush();
     this.socket.end();
     this.socket.destroySoon();
