@@ -76,6 +76,7 @@ export function resolveConfig(raw: RawConfig): Resolution {
       name,
       database: s.database ?? name,
       auth: s.auth ?? SOURCE_DEFAULTS.auth,
+      fallback: s.fallback ?? false,
       pool: pool(s.pool, [...path, 'pool']),
       hosts,
       users: s.users.map((user) => ({ ...user })),
@@ -97,6 +98,8 @@ export function resolveConfig(raw: RawConfig): Resolution {
   const postgres = raw.listeners?.postgres && listener(raw.listeners.postgres, ['listeners', 'postgres']);
   const sources: Record<string, SourceConfig> = {};
   for (const [name, s] of Object.entries(raw.sources)) sources[name] = source(name, s);
+  const fallbacks = Object.values(sources).filter((s) => s.fallback).map((s) => s.name);
+  if (fallbacks.length > 1) issues.push(`sources: ${fallbacks.map((n) => `sources.${n}.fallback`).join(', ')} are all true; at most one source may serve unknown database names`);
   const config: SluiceConfig = {
     ...(adminListen && { admin: { listen: adminListen, auth: adminAuth(raw.admin?.auth, adminListen, issues), admin_users: [...raw.admin?.admin_users ?? []], stats_users: [...raw.admin?.stats_users ?? []] } }),
     listeners: postgres ? { postgres } : {},

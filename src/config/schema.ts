@@ -26,6 +26,8 @@ const ListenAddress = Type.String({ pattern: LISTEN_PATTERN, expected: LISTEN_FO
 
 export const POOL_MODES = ['session', 'transaction', 'statement'] as const;
 export const AUTH_METHODS = ['scram-sha-256', 'md5', 'trust'] as const;
+/** A source may also take `any` (PgBouncer's auth_type=any): no password, user name not checked. */
+export const SOURCE_AUTH_METHODS = [...AUTH_METHODS, 'any'] as const;
 export const HOST_ROLES = ['primary', 'replica', 'auto'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
@@ -104,7 +106,8 @@ const EmbeddedSchema = Type.Object({
 const SourceSchema = Type.Object({
   kind: Type.Literal('postgres'),
   database: Type.Optional(Type.String({ minLength: 1 })),
-  auth: Type.Optional(OneOf(AUTH_METHODS, { default: SOURCE_DEFAULTS.auth })),
+  auth: Type.Optional(OneOf(SOURCE_AUTH_METHODS, { default: SOURCE_DEFAULTS.auth })),
+  fallback: Type.Optional(Type.Boolean({ default: false })),
   pool: Type.Optional(PoolSchema),
   hosts: Type.Optional(Type.Array(HostSchema, { minItems: 1, expected: 'a non-empty list of hosts ({ host, port, role, zone, weight })' })),
   users: Type.Array(UserSchema, { minItems: 1, expected: 'a non-empty list of users ({ name, password, ... })' }),

@@ -7,6 +7,8 @@
 export type SourceKind = 'postgres';
 export type PoolMode = 'session' | 'transaction' | 'statement';
 export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'trust';
+/** `any` (PgBouncer's auth_type=any): clients are not authenticated and any user name shares the first user's pool. */
+export type SourceAuthMethod = ClientAuthMethod | 'any';
 export type HostRole = 'primary' | 'replica' | 'auto';
 
 export interface ListenAddress { host: string; port: number }
@@ -94,7 +96,9 @@ export interface PostgresSourceConfig {
   name: string;
   /** Backend database name; defaults to the source name. */
   database: string;
-  auth: ClientAuthMethod;
+  auth: SourceAuthMethod;
+  /** Serve clients that name a database no source has (PgBouncer's `*` database). At most one source. */
+  fallback: boolean;
   pool: PoolConfig;
   hosts: HostConfig[];
   users: UserConfig[];

@@ -27,7 +27,9 @@ export interface TestSluice {
 export interface TestSluiceOptions {
   mode?: 'session' | 'transaction' | 'statement';
   size?: number;
-  auth?: 'scram-sha-256' | 'md5' | 'trust';
+  auth?: 'scram-sha-256' | 'md5' | 'trust' | 'any';
+  /** Extra YAML lines in the source mapping, e.g. "fallback: true". */
+  extraSource?: string;
   host?: string;
   port?: number;
   database?: string;
@@ -71,7 +73,7 @@ sources:
   ${source}:
     kind: postgres
     database: ${o.database ?? TEST_DATABASE}
-    auth: ${o.auth ?? 'scram-sha-256'}
+    auth: ${o.auth ?? 'scram-sha-256'}${o.extraSource ? '\n    ' + o.extraSource : ''}
     pool: { ${flow(pool)} }
     hosts:
       - { host: ${o.host ?? PG_HOST}, port: ${o.port ?? PG_PORT}, role: primary }

@@ -54,6 +54,7 @@ t.test("the issue's YAML resolves to the full runtime config", async (t) => {
         name: 'bench',
         database: 'bench',
         auth: 'scram-sha-256',
+        fallback: false,
         pool: { ...DEFAULT_POOL, size: 50, query_wait_timeout: 30_000 },
         hosts: [{ host: '127.0.0.1', port: 5432, role: 'primary', zone: '', weight: 1 }],
         users: [{ name: 'bench', password: 'bench' }],

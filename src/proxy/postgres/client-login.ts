@@ -135,10 +135,11 @@ export class ClientLogin implements FrameHandler {
       this.beginConsole(userName);
       return;
     }
-    const source = this.ctx.sources.get(dbName);
+    const source = this.ctx.sources.get(dbName) ?? fallbackSource(this.ctx);
     if (source === undefined) throw new LoginRefused(SQLSTATE.UnknownDatabase, `database "${dbName}" does not exist (no source of that name in Sluice's configuration)`);
-    const user = source.user(userName);
-    if (user === undefined) throw new LoginRefused(SQLSTATE.InvalidAuthorization, `role "${userName}" does not exist for source "${dbName}"`);
+    // auth any: every user name shares the first user's pool, as PgBouncer's auth_type=any.
+    const user = source.user(userName) ?? (source.config.auth === 'any' ? source.config.users[0] : undefined);
+    if (user === undefined) throw new LoginRefused(SQLSTATE.InvalidAuthorization, `role "${userName}" does not exist for source "${source.name}"`);
     if (source.hosts.hosts.every((h) => h.disabled)) throw new LoginRefused(SQLSTATE.CannotConnectNow, `database "${dbName}" is disabled (console DISABLE)`);
     if (source.clients >= source.config.pool.max_client_conn) {
       throw new LoginRefused(SQLSTATE.TooManyConnections, `too many clients for source "${dbName}" (max_client_conn ${source.config.pool.max_client_conn})`);
@@ -148,7 +149,8 @@ export class ClientLogin implements FrameHandler {
     this.user = user;
     source.clients++;
     this.session.source = source;
-    this.auth = new ClientAuthenticator(user.auth ?? source.config.auth, user, source);
+    const method = source.config.auth === 'any' ? 'trust' : user.auth ?? source.config.auth;
+    this.auth = new ClientAuthenticator(method, user, source);
     this.framer = new MessageFramer(this, MAX_STARTUP_PACKET);
     this.step(this.auth.begin());
   }
@@ -251,6 +253,12 @@ export class ClientLogin implements FrameHandler {
     this.session.socket.write(errorResponse({ severity: 'FATAL', code: sqlstate, message }));
     this.session.close();
   }
+}
+
+/** The source marked `fallback`, which serves database names no source has. */
+function fallbackSource(ctx: PgProxyContext): PgSource | undefined {
+  for (const s of ctx.sources.values()) if (s.config.fallback) return s;
+  return undefined;
 }
 
 function negotiateProtocolVersion(options: readonly string[]): Buffer {
