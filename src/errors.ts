@@ -39,7 +39,15 @@ export class PoolClosedError extends SluiceError {
 
 /** Could not open or log in to a backend server. */
 export class ServerConnectError extends SluiceError {
-  constructor(message: string, options?: { cause?: unknown }) { super('SLUICE_SERVER_CONNECT', message, options); }
+  /**
+   * The server answered and refused (wrong password, unknown database or role): retrying
+   * soon will not help, so clients waiting for this pool are told now, not at query_wait_timeout.
+   */
+  readonly refused: boolean;
+  constructor(message: string, options?: { cause?: unknown; refused?: boolean }) {
+    super('SLUICE_SERVER_CONNECT', message, options);
+    this.refused = options?.refused ?? false;
+  }
 }
 
 /** A backend server connection broke while in use. */

@@ -390,6 +390,11 @@ export class Pool<C extends PooledConnection> {
     this.lastConnectError = error;
     this.retryAt = Date.now() + this.opts.server_login_retry;
     this.log.warn({ pool: this.name, host: host?.key, code: error.code, err: error.message, retryInMs: this.opts.server_login_retry }, 'server connection failed');
+    // A refusal (bad credentials) fails the waiters now, as PgBouncer does, unless another
+    // connection of the pool is alive and can still serve them.
+    if (error instanceof ServerConnectError && error.refused && this.servers.size === 0) {
+      for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) this.fail(waiter, error);
+    }
     this.settleClose();
   }
 

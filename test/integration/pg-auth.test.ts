@@ -106,10 +106,11 @@ t.test('Sluice logs in to servers that demand SCRAM or md5', async (t) => {
     t.equal(r.rows[0]!.n, 2);
     await c.end();
 
-    // Sluice configured with a password the server rejects: the client hears why, in bounded time.
+    // Sluice configured with a password the server rejects: the client hears why at once, not
+    // after query_wait_timeout (30 s here), because a refused login fails the waiters.
     const wrong = await startSluice({
       host: cluster.host, port: cluster.port, database: cluster.database, user: cluster.user, password: 'wrong-password', size: 1,
-      pool: { query_wait_timeout: '1s' },
+      pool: { query_wait_timeout: '30s' },
     });
     t.teardown(() => wrong.stop());
     const started = Date.now();

@@ -55,7 +55,11 @@ export class ServerLogin {
       case B.ReadyForQuery: return true;
       case B.ErrorResponse: {
         const f = readNoticeFields(buf, start, end);
-        throw new ServerConnectError(`server refused login as "${this.creds.user}" to database "${this.creds.database}": ${f.get('M') ?? 'unknown error'} (SQLSTATE ${f.get('C') ?? '?'})`);
+        const sqlstate = f.get('C') ?? '?';
+        // Class 28 (authorization) and 3D000 (no such database) will not cure themselves; 57P03
+        // (starting up) and 53300 (too many connections) may, so those waiters keep waiting.
+        const refused = sqlstate.startsWith('28') || sqlstate === '3D000';
+        throw new ServerConnectError(`server refused login as "${this.creds.user}" to database "${this.creds.database}": ${f.get('M') ?? 'unknown error'} (SQLSTATE ${sqlstate})`, { refused });
       }
       case B.NoticeResponse:
       case B.NegotiateProtocolVersion:
