@@ -221,7 +221,7 @@ export class ClientLogin implements FrameHandler {
         pool.release(conn, conn.idle);
         this.finish(pool);
       },
-      onLeaseError: (err) => this.refuse(SQLSTATE.ConnectionFailure, `no server available for source "${source.name}": ${err.message}${lastConnectError(pool)}`),
+      onLeaseError: (err) => this.refuse(SQLSTATE.ConnectionFailure, `no server available for source "${source.name}": ${err.message}${lastConnectError(pool, err)}`),
     });
   }
 
@@ -275,6 +275,7 @@ function negotiateProtocolVersion(options: readonly string[]): Buffer {
 }
 
 /** Why the pool's servers are missing, when a connect failed: the waiting client deserves the reason. */
-export function lastConnectError(pool: Pool<PgServerConnection>): string {
-  return pool.lastConnectError === null ? '' : `; last server connect error: ${pool.lastConnectError.message}`;
+export function lastConnectError(pool: Pool<PgServerConnection>, err?: SluiceError): string {
+  const last = pool.lastConnectError;
+  return last === null || last === err ? '' : `; last server connect error: ${last.message}`;
 }

@@ -201,7 +201,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   onLeaseError(err: SluiceError): void {
     this.waiting = false;
     const code = err instanceof PoolTimeoutError ? SQLSTATE.ConnectionFailure : SQLSTATE.CannotConnectNow;
-    this.terminate(code, err.message + lastConnectError(this.pool!));
+    this.terminate(code, err.message + lastConnectError(this.pool!, err));
   }
 
   /** Send the client's differing settings to the server before its work. */
