@@ -5,6 +5,12 @@
  */
 import type { Socket } from 'node:net';
 
+/**
+ * Set when a write could not go out at once and the socket keeps a reference to the bytes:
+ * a reader that reuses its buffer must not overwrite them (see ReusedReadBuffer).
+ */
+export const writeRetention = { retained: false };
+
 export interface BackpressureTarget {
   /** The destination is full: stop reading from the source until it drains. */
   onDestinationFull(): void;
@@ -61,5 +67,6 @@ export class Forwarder implements ClientOutput {
     this.bytes += data.length;
     if (this.socket.destroyed) return;
     if (!this.socket.write(data)) this.target.onDestinationFull();
+    if (this.socket.writableLength > 0) writeRetention.retained = true;
   }
 }
