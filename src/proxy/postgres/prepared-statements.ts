@@ -39,7 +39,7 @@ export class StatementRegistry {
   /** A server accepted this statement once: its text parses. */
   markVerified(serverName: string): void { this.verified.add(serverName); }
 
-  /** Has any server accepted this statement? Then a client's lone prepare can be answered without one. */
+  /** Did some server accept this statement already? Then a client's lone prepare can be answered without one. */
   isVerified(serverName: string): boolean { return this.verified.has(serverName); }
 }
 

@@ -41,7 +41,7 @@ function inTable(table: Uint32Array, cp: number): boolean {
   return false;
 }
 
-/** C.1.2, C.2.1–C.9 and A.1 (unassigned in Unicode 3.2): any of these and PostgreSQL keeps the raw bytes. */
+/** C.1.2, C.2.1–C.9 and A.1 (unassigned in Unicode 3.2); with one of these PostgreSQL keeps the raw bytes. */
 const PROHIBITED = unpack(
   '0.1f 5f.21 180 12.1b 5e.1 3f.10 40.1 e.f 10.3 2.3 1.2 1.4 7 1 14 2c 27.8 87 47 26.1 2.5 10.20 ' +
   '26.1 7 27 2.5 11 17 a.a 1b.4 5.16 1.d 1.2 1 1a.4 16.9 7d 10.1 f e.1 1d.2 1b.34 32.14e 3 35.1 ' +

@@ -34,7 +34,7 @@ const NONCE_BYTES = 18; // PostgreSQL's SCRAM_RAW_NONCE_LEN
 const MAX_ITERATIONS = 0x7fffffff; // node's pbkdf2 limit; PostgreSQL's is INT_MAX too
 const ITERATIONS = /^[1-9][0-9]{0,9}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const PRINTABLE = /^[\x21-\x2B\x2D-\x7E]+$/; // RFC 5802 "printable": any visible ASCII but ','
+const PRINTABLE = /^[\x21-\x2B\x2D-\x7E]+$/; // RFC 5802 "printable", every visible ASCII character but ','
 const EXTENSION = /^[A-Za-z]=/;
 const VERIFIER = /^SCRAM-SHA-256\$([0-9]+):([^$:]+)\$([^$:]+):([^$:]+)$/;
 
