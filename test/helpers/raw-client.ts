@@ -247,3 +247,10 @@ export function sendCancel(port: number, pid: number, secret: number): Promise<v
     s.on('close', () => resolve());
   });
 }
+
+/** A logged-in raw client that the test closes when it ends. */
+export async function loginRaw(t: { teardown(fn: () => unknown): void }, port: number, opts: LoginOptions = {}): Promise<RawClient> {
+  const c = await RawClient.login(port, opts);
+  t.teardown(() => c.end());
+  return c;
+}

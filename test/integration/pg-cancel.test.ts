@@ -8,7 +8,7 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { RawClient, rows, sendCancel, serialize } from '../helpers/raw-client.js';
+import { loginRaw, RawClient, rows, sendCancel, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -90,8 +90,7 @@ t.test('a wrong secret, or a client with nothing running, cancels nothing', asyn
   t.ok((await bRun).ok, 'B is not canceled by an idle client\'s key');
 
   // A raw client's key works too, and the session stays usable after a cancel.
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
   const key = c.received.find((m) => m.name === 'backendKeyData')!;
   c.write(serialize.query('select pg_sleep(10)'));
   await sleep(300);

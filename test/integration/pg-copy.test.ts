@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, names, RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { firstError, names, loginRaw, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -19,10 +19,8 @@ const gc = vm.runInNewContext('gc') as () => void;
 t.test('COPY FROM STDIN and TO STDOUT, message by message', async (t) => {
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  const other = await RawClient.login(s.port);
-  t.teardown(() => c.end());
-  t.teardown(() => other.end());
+  const c = await loginRaw(t, s.port);
+  const other = await loginRaw(t, s.port);
   await c.query('create table if not exists pg_copy_small(id int, name text); truncate pg_copy_small');
   t.teardown(async () => { const x = await RawClient.login(s.port); await x.query('drop table if exists pg_copy_small'); await x.end(); });
 

@@ -7,15 +7,14 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, names, RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { firstError, names, loginRaw, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
 t.test('Parse/Bind/Describe/Execute/Sync, unnamed', async (t) => {
   const s = await startSluice({ size: 2 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
 
   c.write(
     serialize.parse({ text: 'select $1::int * 2 as n, $2::text as s', types: [] }),
@@ -46,10 +45,8 @@ t.test('Parse/Bind/Describe/Execute/Sync, unnamed', async (t) => {
 t.test('Flush returns results without Sync; Sync then ends the unit of work', async (t) => {
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => a.end());
-  t.teardown(() => b.end());
+  const a = await loginRaw(t, s.port);
+  const b = await loginRaw(t, s.port);
 
   a.write(serialize.parse({ text: 'select 1 as one' }), serialize.bind(), serialize.execute(), serialize.flush());
   const got = await a.until('commandComplete');
@@ -65,10 +62,8 @@ t.test('Flush returns results without Sync; Sync then ends the unit of work', as
 t.test('a lone Flush between Parse and Bind does not give the server away', async (t) => {
   const s = await startSluice({ size: 2, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => a.end());
-  t.teardown(() => b.end());
+  const a = await loginRaw(t, s.port);
+  const b = await loginRaw(t, s.port);
 
   a.write(serialize.parse({ text: 'select pg_backend_pid() as pid' }), serialize.flush());
   t.same(names(await a.until('parseComplete')), ['parseComplete']);
@@ -86,8 +81,7 @@ t.test('a lone Flush between Parse and Bind does not give the server away', asyn
 t.test('several Syncs in one write, an error in the middle one', async (t) => {
   const s = await startSluice({ size: 2 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
 
   c.write(
     serialize.parse({ text: 'select 1 as a' }), serialize.bind(), serialize.execute(), serialize.sync(),
@@ -124,8 +118,7 @@ t.test('several Syncs in one write, an error in the middle one', async (t) => {
 t.test('named portal inside a transaction: row limit, PortalSuspended, continue', async (t) => {
   const s = await startSluice({ size: 1 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
 
   t.equal((await c.query('begin')).at(-1)!.status, 'T');
   c.write(
@@ -154,8 +147,7 @@ t.test('named portal inside a transaction: row limit, PortalSuspended, continue'
 t.test('unnamed portal with a row limit, continued after Flush', async (t) => {
   const s = await startSluice({ size: 2 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
 
   c.write(serialize.parse({ text: 'select g from generate_series(1, 3) g' }), serialize.bind(), serialize.execute({ rows: 2 }), serialize.flush());
   const part = await c.until('portalSuspended');

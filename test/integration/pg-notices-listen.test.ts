@@ -7,15 +7,14 @@ import t from 'tap';
 import pg from 'pg';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, names, RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { firstError, names, loginRaw, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
 t.test('NoticeResponse reaches the client', async (t) => {
   const s = await startSluice({ size: 1 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
   const r = await c.query("do $$ begin raise notice 'hello from %', 'plpgsql'; raise warning 'careful'; end $$");
   t.same(names(r), ['notice', 'notice', 'commandComplete', 'readyForQuery']);
   t.equal(r[0]!.message, 'hello from plpgsql');
@@ -69,8 +68,7 @@ t.test('LISTEN/NOTIFY in session mode', async (t) => {
 t.test('LISTEN in transaction mode is refused with 0A000', async (t) => {
   const s = await startSluice({ mode: 'transaction', size: 1 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
   for (const sql of ['LISTEN chan', 'listen chan;', '  /* c */ -- x\n Listen "Chan"']) {
     const r = await c.query(sql);
     t.same(names(r), ['error', 'readyForQuery'], sql);

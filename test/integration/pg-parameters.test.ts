@@ -7,7 +7,7 @@
 import t from 'tap';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, RawClient, rows, serialize, type Msg } from '../helpers/raw-client.js';
+import { firstError, loginRaw, RawClient, rows, serialize, type Msg } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -118,9 +118,8 @@ t.test('list-valued settings from startup options keep their meaning', async (t)
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
   const a = await RawClient.login(s.port, { params: { options: '-c search_path=pg_catalog,public' } });
-  const b = await RawClient.login(s.port);
+  const b = await loginRaw(t, s.port);
   t.teardown(() => a.end());
-  t.teardown(() => b.end());
   t.same(rows(await a.query('show search_path')), [['pg_catalog,public']], 'as on a direct connection');
   await b.query('select 1');
   t.same(rows(await a.query('select current_schemas(false)')), [['{pg_catalog,public}']], 'two schemas, as PostgreSQL reads -c search_path=a,b');
@@ -140,7 +139,6 @@ t.test('a startup option the server rejects refuses the client cleanly', async (
     t.equal(got[0]?.code, code);
     t.equal(got[0]?.severity, 'FATAL');
   }
-  const ok = await RawClient.login(s.port);
-  t.teardown(() => ok.end());
+  const ok = await loginRaw(t, s.port);
   t.same(rows(await ok.query('select 1')), [['1']], 'other clients are fine');
 });

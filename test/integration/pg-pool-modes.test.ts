@@ -5,7 +5,7 @@
 import t from 'tap';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { firstError, loginRaw, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -19,8 +19,7 @@ t.test('session mode: one server per client, reset with DISCARD ALL on release',
   t.same(rows(await a.query('execute sess_stmt')), [['1']], 'SQL PREPARE works in session mode');
 
   // B waits for A's session to end: the server is A's for as long as A is connected.
-  const b = await RawClient.login(s.port);
-  t.teardown(() => b.end());
+  const b = await loginRaw(t, s.port);
   b.write(serialize.query("select pg_backend_pid(), to_regclass('pg_temp.session_tmp') is null, current_setting('statement_timeout'), (select count(*) from pg_prepared_statements)"));
   await t.rejects(b.next(300), /no message/, 'B waits while A is connected');
   await a.end();
@@ -43,8 +42,7 @@ t.test('statement mode: autocommit statements run, transaction blocks are refuse
   const s = await startSluice({ mode: 'statement', size: 1, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
   const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => b.end());
+  const b = await loginRaw(t, s.port);
   t.same(rows(await a.query('select 1; select 2')), [['1'], ['2']], 'several statements in one Query (an implicit transaction) are fine');
   a.write(serialize.parse({ text: 'select $1::int' }), serialize.bind({ values: ['3'] }), serialize.execute(), serialize.sync());
   t.same(rows(await a.untilReady()), [['3']]);
@@ -63,8 +61,7 @@ t.test('statement mode: autocommit statements run, transaction blocks are refuse
 t.test('query_wait_timeout: a waiting client gets an error naming the pool', async (t) => {
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '500ms' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  t.teardown(() => a.end());
+  const a = await loginRaw(t, s.port);
   await a.query('begin');
   const b = await RawClient.login(s.port);
   const started = Date.now();
@@ -85,8 +82,7 @@ t.test('idle_transaction_timeout: a client idle in a transaction is closed with 
   t.teardown(() => s.stop());
   const a = await RawClient.login(s.port);
   await a.query('begin; create temp table idle_tmp(x int)');
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
   c.write(serialize.query("select to_regclass('pg_temp.idle_tmp') is null"));
   const started = Date.now();
   t.ok(await a.waitClosed(5000), 'A is closed');
@@ -96,8 +92,7 @@ t.test('idle_transaction_timeout: a client idle in a transaction is closed with 
   t.same(rows(await c.untilReady()), [['t']], 'the waiting client gets the server, without A\'s transaction');
 
   // A busy transaction is not idle: statements keep it alive past the timeout.
-  const d = await RawClient.login(s.port);
-  t.teardown(() => d.end());
+  const d = await loginRaw(t, s.port);
   await d.query('begin');
   for (let i = 0; i < 6; i++) await d.query('select pg_sleep(0.2)');
   t.notOk(d.isClosed, 'a transaction that keeps working is not cut');

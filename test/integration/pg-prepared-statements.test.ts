@@ -9,7 +9,7 @@ import type { Test } from 'tap';
 import pg from 'pg';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, names, RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { firstError, names, loginRaw, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
@@ -68,10 +68,8 @@ t.test('a statement prepared on one server runs on another, re-prepared transpar
 t.test('raw Parse on one server, Bind after a switch', async (t) => {
   const s = await startSluice({ size: 2, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => a.end());
-  t.teardown(() => b.end());
+  const a = await loginRaw(t, s.port);
+  const b = await loginRaw(t, s.port);
 
   a.write(serialize.parse({ name: 'pid_of', text: 'select pg_backend_pid()::text || $1::text' }), serialize.sync());
   t.same(names(await a.untilReady()), ['parseComplete', 'readyForQuery']);
@@ -122,8 +120,7 @@ t.test('each server keeps at most max_prepared_statements', async (t) => {
 t.test('Close, DEALLOCATE name, DEALLOCATE ALL, DISCARD ALL', async (t) => {
   const s = await startSluice({ size: 2 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
   const prepare = async (name: string, text = `select '${name}'::text`) => {
     c.write(serialize.parse({ name, text }), serialize.sync());
     t.same(names(await c.untilReady()), ['parseComplete', 'readyForQuery'], `prepare ${name}`);
@@ -180,8 +177,7 @@ t.test('Close, DEALLOCATE name, DEALLOCATE ALL, DISCARD ALL', async (t) => {
 t.test('a Parse with a syntax error, and prepares after it', async (t) => {
   const s = await startSluice({ size: 1 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
 
   c.write(serialize.parse({ name: 'bad', text: 'selec 1' }), serialize.sync());
   const r = await c.untilReady();
@@ -226,10 +222,8 @@ t.test('a Parse with a syntax error, and prepares after it', async (t) => {
 t.test('a re-prepare skipped after an earlier error keeps the client statement', async (t) => {
   const s = await startSluice({ size: 2, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => a.end());
-  t.teardown(() => b.end());
+  const a = await loginRaw(t, s.port);
+  const b = await loginRaw(t, s.port);
   a.write(serialize.parse({ name: 'keep', text: "select 'kept'" }), serialize.sync());
   t.same(names(await a.untilReady()), ['parseComplete', 'readyForQuery']);
   await b.query('begin'); // holds the server that has "keep"
@@ -264,10 +258,8 @@ t.test('two clients, one statement name, different SQL', async (t) => {
 t.test('a lone prepare of a known statement needs no server', async (t) => {
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => a.end());
-  t.teardown(() => b.end());
+  const a = await loginRaw(t, s.port);
+  const b = await loginRaw(t, s.port);
   const text = 'select $1::int * 3';
   a.write(serialize.parse({ name: 'triple', text }), serialize.sync());
   t.same(names(await a.untilReady()), ['parseComplete', 'readyForQuery']);
@@ -284,8 +276,7 @@ t.test('a lone prepare of a known statement needs no server', async (t) => {
 t.test('an eviction skipped by the server after an error is not forgotten', async (t) => {
   const s = await startSluice({ size: 1, pool: { max_prepared_statements: 2 } });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
   c.write(serialize.parse({ name: 's1', text: "select 'one'" }), serialize.parse({ name: 's2', text: "select 'two'" }), serialize.sync());
   t.same(names(await c.untilReady()), ['parseComplete', 'parseComplete', 'readyForQuery']);
   // The third statement makes Sluice close the oldest on the server, but after the error the

@@ -7,15 +7,14 @@ import t from 'tap';
 import pg from 'pg';
 import { startSluice } from '../helpers/sluice.js';
 import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
-import { firstError, names, RawClient, rows, serialize } from '../helpers/raw-client.js';
+import { firstError, names, loginRaw, RawClient, rows, serialize } from '../helpers/raw-client.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
 
 t.test('one statement, several statements, the empty query', async (t) => {
   const s = await startSluice({ size: 2 });
   t.teardown(() => s.stop());
-  const c = await RawClient.login(s.port);
-  t.teardown(() => c.end());
+  const c = await loginRaw(t, s.port);
 
   const one = await c.query('select 41 + 1 as n');
   t.same(names(one), ['rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
@@ -52,10 +51,8 @@ t.test('one statement, several statements, the empty query', async (t) => {
 t.test('an error inside a transaction keeps the server leased until ReadyForQuery I', async (t) => {
   const s = await startSluice({ size: 1, pool: { query_wait_timeout: '10s' } });
   t.teardown(() => s.stop());
-  const a = await RawClient.login(s.port);
-  const b = await RawClient.login(s.port);
-  t.teardown(() => a.end());
-  t.teardown(() => b.end());
+  const a = await loginRaw(t, s.port);
+  const b = await loginRaw(t, s.port);
 
   const [pidA] = rows(await a.query('begin; select pg_backend_pid()'))[0]!;
   const err = await a.query('select 1/0');
