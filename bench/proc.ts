@@ -70,6 +70,8 @@ export class Service {
 export interface RunningPooler {
   service: Service;
   pid: number;
+  /** Sluice's admin HTTP port; absent for PgBouncer. */
+  adminPort?: number;
 }
 
 export function freePort(): Promise<number> {

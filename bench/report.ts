@@ -61,11 +61,10 @@ export function machineLines(m: MachineFacts): string {
   ].join('\n');
 }
 
-const START = '<!-- bench:pg:start -->';
-const END = '<!-- bench:pg:end -->';
-
-/** Replaces what is between the markers (appending them if missing), leaving the rest of the page. */
-export async function writeSection(file: string, body: string): Promise<void> {
+/** Replaces what is between the section's markers (appending them if missing), leaving the rest of the page. */
+export async function writeSection(file: string, body: string, name = 'pg'): Promise<void> {
+  const START = `<!-- bench:${name}:start -->`;
+  const END = `<!-- bench:${name}:end -->`;
   const page = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
   const section = `${START}\n${body.trim()}\n${END}`;
   const from = page.indexOf(START);

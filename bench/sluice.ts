@@ -11,8 +11,9 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export async function startSluice(dir: string, setup: PoolerSetup): Promise<RunningPooler> {
   const config = join(dir, 'sluice.yaml');
+  const adminPort = await freePort();
   await writeFile(config, stringify({
-    admin: { listen: `127.0.0.1:${await freePort()}` },
+    admin: { listen: `127.0.0.1:${adminPort}`, auth: 'none' },
     listeners: { postgres: { listen: `127.0.0.1:${setup.port}`, max_client_conn: setup.maxClientConn } },
     sources: {
       [setup.database]: {
@@ -28,5 +29,5 @@ export async function startSluice(dir: string, setup: PoolerSetup): Promise<Runn
   }));
   const service = new Service('sluice', process.execPath, [CLI, 'start', '--config', config], join(dir, 'sluice.log'));
   await waitForPort(setup.port, service);
-  return { service, pid: service.pid ?? NaN };
+  return { service, pid: service.pid ?? NaN, adminPort };
 }

@@ -59,3 +59,28 @@ export class ServerLostError extends SluiceError {
 export class AuthError extends SluiceError {
   constructor(code: 'SLUICE_AUTH_FAILED' | 'SLUICE_AUTH_UNKNOWN_USER' | 'SLUICE_AUTH_UNSUPPORTED', message: string) { super(code, message); }
 }
+
+/**
+ * The audit log could not be opened, resumed or written. Open and resume errors are thrown
+ * by AuditLog.open; write errors are never thrown into callers but handed to its onError.
+ */
+export class AuditLogError extends SluiceError {
+  constructor(code: 'SLUICE_AUDIT_OPEN' | 'SLUICE_AUDIT_CORRUPT' | 'SLUICE_AUDIT_TORN_TAIL' | 'SLUICE_AUDIT_WRITE', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * Bytes that break RESP framing. `message` is the text Redis itself sends for the same input
+ * (`ERR Protocol error: ...`, one char per byte), and `reply` the exact error line to write
+ * before closing the connection, as Redis does. Raised for server replies too, with a text
+ * that names the server.
+ */
+export class RespProtocolError extends SluiceError {
+  readonly reply: Buffer;
+  constructor(redisMessage: string) {
+    super('SLUICE_RESP_PROTOCOL', redisMessage);
+    // latin1: Redis echoes an offending raw byte (expected '$', got '\xff') as that byte.
+    this.reply = Buffer.from(`-${redisMessage}\r\n`, 'latin1');
+  }
+}

@@ -10,6 +10,7 @@ import { PgProxy } from './proxy/postgres/pg-proxy.js';
 import { GatewayInventory } from './admin/inventory.js';
 import type { ReloadHandler } from './admin/deps.js';
 import { AdminServer } from './admin/server.js';
+import { AuditLog, NO_AUDIT, type AuditSink } from './auth/audit/index.js';
 
 export class Gateway {
   config: SluiceConfig;
@@ -29,6 +30,8 @@ export class Gateway {
    * gateway built from a config object, as in tests) answers 409.
    */
   reloadHandler: ReloadHandler | null = null;
+  /** The audit trail when `audit` is configured; its figures are exported on /metrics. */
+  auditLog: AuditLog | null = null;
 
   constructor(config: SluiceConfig, log: Logger) {
     this.config = config;
@@ -41,6 +44,16 @@ export class Gateway {
 
   /** Bind listeners and start pools. Backends that are down are not fatal: pools keep retrying. */
   async start(): Promise<void> {
+    // First: a login must never happen unaudited. An unusable path is fatal (SLUICE_AUDIT_OPEN).
+    if (this.config.audit) {
+      const a = this.config.audit;
+      this.auditLog = AuditLog.open({
+        path: a.path, maxSizeBytes: a.max_size, maxFiles: a.max_files,
+        onError: (err) => this.log.error({ err, path: a.path }, 'audit log write failed; records are kept in memory (bounded) and retried; check the disk and permissions'),
+      });
+      this.log.info({ path: a.path, head: this.auditLog.head().seq }, 'audit log open');
+    }
+    const audit: AuditSink = this.auditLog ?? NO_AUDIT;
     for (const source of this.postgresSources(this.config)) {
       if (!source.embedded) continue;
       const embedded = await startEmbeddedPglite(source.embedded, this.log);
@@ -55,6 +68,7 @@ export class Gateway {
     const pgConfig = this.config.listeners.postgres;
     if (pgConfig) {
       this.postgres = new PgProxy(pgConfig, this.postgresSources(this.config), this.log);
+      this.postgres.audit = audit;
       const inventory = this.inventory;
       // The CLI replaces reload and shutdown with its own (re-read the file; exit the process).
       this.postgres.console = {
@@ -74,13 +88,22 @@ export class Gateway {
         listenerProblems: () => (this.config.listeners.postgres && this.postgresAddress === null ? ['the postgres listener is not bound'] : []),
         reloadHandler: () => this.reloadHandler,
         log: this.log.child({ component: 'admin' }),
+        audit,
+        auditLog: () => this.auditLog,
       });
       this.adminAddress = await this.admin.listen(this.config.admin.listen);
+      this.log.info({ listener: 'admin', address: `${this.adminAddress.host}:${this.adminAddress.port}` }, 'listening');
+      if (this.config.admin.auth === 'token' && this.config.admin.tokens.length === 0) {
+        this.log.warn('admin.auth is token but admin.tokens is empty, so every admin request except /healthz and /readyz gets 401; add one with `sluice token create --role admin`, or set admin.auth: none on a loopback address');
+      }
     }
   }
 
   /** Apply pool sizes, timeouts and users from a new config without dropping clients. */
   async reload(config: SluiceConfig): Promise<void> {
+    if (JSON.stringify(config.audit) !== JSON.stringify(this.config.audit)) {
+      this.log.warn({ before: this.config.audit ?? null, after: config.audit ?? null }, 'audit settings changed; they take effect at the next start (the open log keeps its chain until then)');
+    }
     this.config = config;
     const pgConfig = config.listeners.postgres;
     if (this.postgres && pgConfig) {
@@ -102,6 +125,7 @@ export class Gateway {
     await Promise.all(this.embedded.map((e) => e.stop()));
     // Last, so operators can watch the drain on the admin port.
     await this.admin?.close();
+    this.auditLog?.close();
     this.log.info('shut down');
   }
 }

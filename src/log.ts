@@ -40,9 +40,13 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
-/** A deep copy with every user's password masked, for the admin API and SHOW CONFIG. */
+/**
+ * A deep copy with every user's password masked, for the admin API and SHOW CONFIG. Token
+ * hashes are masked too: useless to an attacker, but an auditor should not have to reason so.
+ */
 export function redactConfig(config: SluiceConfig): SluiceConfig {
   const copy = structuredClone(config);
+  for (const token of copy.admin?.tokens ?? []) token.hash = REDACTED;
   for (const source of Object.values(copy.sources)) {
     for (const user of source.users) {
       user.password = REDACTED;

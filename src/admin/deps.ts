@@ -1,5 +1,6 @@
 /** What the admin server needs from the running gateway, kept narrow so it can be faked in tests. */
 import type { Logger } from 'pino';
+import type { AuditLog, AuditSink } from '../auth/audit/index.js';
 import type { SluiceConfig } from '../config/types.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
 import type { GatewayInventory } from './inventory.js';
@@ -16,4 +17,8 @@ export interface AdminDeps {
   /** Null when this process has no file to reload from (an embedded or test gateway). */
   reloadHandler(): ReloadHandler | null;
   readonly log: Logger;
+  /** The audit trail for admin calls and refused requests, or NO_AUDIT. */
+  readonly audit: AuditSink;
+  /** The open audit log, for its figures on /metrics; null when not configured. */
+  auditLog(): AuditLog | null;
 }

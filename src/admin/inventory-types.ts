@@ -3,6 +3,7 @@
  * source of truth read from the live pools, sessions and hosts on demand, never a copy kept
  * up to date on the forwarding path. Field names follow PgBouncer's SHOW output where one exists.
  */
+import type { LatencyHistogram } from '../pool/latency-histogram.js';
 
 export interface PoolView {
   source: string;
@@ -87,6 +88,17 @@ export interface StatsView {
   serverConnects?: number;
   serverConnectFailures?: number;
   poolTimeouts?: number;
+}
+
+/** A pool's latency histograms, for Prometheus. */
+export interface LatencyView {
+  source: string;
+  user: string;
+  transaction: LatencyHistogram;
+  query: LatencyHistogram;
+  /** Waits of leases that queued; `unqueuedLeases` more waited zero. */
+  queuedWait: LatencyHistogram;
+  unqueuedLeases: number;
 }
 
 /** Clients Sluice refused after they named a source (bad password, login timeout, no server). */

@@ -7,7 +7,7 @@ import type { Pool } from '../pool/pool.js';
 import type { SessionHandle } from '../proxy/postgres/context.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
 import type { PgServerConnection } from '../proxy/postgres/server-connection.js';
-import type { ClientView, HostView, Inventory, LoginFailureView, PoolView, ServerView, StatsView } from './inventory-types.js';
+import type { ClientView, HostView, Inventory, LatencyView, LoginFailureView, PoolView, ServerView, StatsView } from './inventory-types.js';
 
 type PgPool = Pool<PgServerConnection>;
 
@@ -131,6 +131,16 @@ export class GatewayInventory implements Inventory {
         waitCount: t.waitCount, leases: t.leases,
         serverConnects: t.connects, serverConnectFailures: t.connectFailures, poolTimeouts: t.timeouts,
       });
+    }
+    return views;
+  }
+
+  /** Each pool's latency histograms, live (read them at once; the forwarding path keeps adding). */
+  latencies(): LatencyView[] {
+    const views: LatencyView[] = [];
+    for (const { source, user, pool } of this.poolEntries()) {
+      const t = pool.totals;
+      views.push({ source, user, transaction: t.transactionTimes, query: t.queryTimes, queuedWait: t.queuedWaitTimes, unqueuedLeases: t.leases - t.waitCount });
     }
     return views;
   }

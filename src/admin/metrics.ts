@@ -4,6 +4,8 @@
  * registry is per admin server so that several gateways in one process (tests) never collide.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { AuditLog } from '../auth/audit/index.js';
+import { BucketedHistogram } from './bucketed-histogram.js';
 import type { GatewayInventory } from './inventory.js';
 
 const PROTOCOL = 'postgres';
@@ -11,7 +13,7 @@ const POOL_LABELS = ['source', 'user', 'protocol'] as const;
 const HOST_LABELS = ['source', 'host', 'protocol'] as const;
 type PoolLabel = typeof POOL_LABELS[number];
 
-export function createMetrics(inventory: GatewayInventory): Registry {
+export function createMetrics(inventory: GatewayInventory, auditLog: () => AuditLog | null): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
 
@@ -61,9 +63,15 @@ export function createMetrics(inventory: GatewayInventory): Registry {
   statsCounter(register, 'sluice_transaction_seconds_total', 'Time spent in units of work', (s) => s.transactionTimeUs / 1e6);
   statsCounter(register, 'sluice_query_seconds_total', 'Time spent in queries', (s) => s.queryTimeUs / 1e6);
   statsCounter(register, 'sluice_pool_leases_total', 'Server connections handed to clients', (s) => s.leases);
-  // A histogram would need a bucket search per lease; sum and count give the mean wait per scrape interval.
-  statsCounter(register, 'sluice_pool_wait_seconds_total', 'Time clients waited for a server, over the leases that waited', (s) => s.waitTimeUs / 1e6);
-  statsCounter(register, 'sluice_pool_waits_total', 'Leases that had to wait', (s) => s.waitCount);
+  statsCounter(register, 'sluice_pool_waits_total', 'Leases that had to queue for a server connection', (s) => s.waitCount);
+
+  const poolLabels = (source: string, user: string) => ({ source, user, protocol: PROTOCOL });
+  new BucketedHistogram(`sluice_transaction_duration_seconds`, 'Units of work from first query to the ReadyForQuery that ends them', POOL_LABELS, register,
+    () => inventory.latencies().map((l) => ({ labels: poolLabels(l.source, l.user), histogram: l.transaction })));
+  new BucketedHistogram(`sluice_query_duration_seconds`, 'Queries from the client\'s Query or Execute to ReadyForQuery', POOL_LABELS, register,
+    () => inventory.latencies().map((l) => ({ labels: poolLabels(l.source, l.user), histogram: l.query })));
+  new BucketedHistogram(`sluice_pool_wait_seconds`, 'Time from asking for a server connection to getting one, every lease', POOL_LABELS, register,
+    () => inventory.latencies().map((l) => ({ labels: poolLabels(l.source, l.user), histogram: l.queuedWait, extraZeros: l.unqueuedLeases })));
 
   new Counter({
     name: 'sluice_errors_total', help: 'Errors by stable code', registers: [register],
@@ -101,6 +109,28 @@ export function createMetrics(inventory: GatewayInventory): Registry {
     collect() {
       this.reset();
       for (const h of inventory.hosts()) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, h.disabled ? 1 : 0);
+    },
+  });
+  // The audit log's own health: a failing disk must page someone before records are dropped.
+  const auditCounters: [string, string, (log: AuditLog) => number][] = [
+    ['sluice_audit_records_total', 'Audit records written to the audit log', (l) => l.recordsWritten],
+    ['sluice_audit_write_errors_total', 'Failed writes to the audit log (each is retried)', (l) => l.writeErrors],
+    ['sluice_audit_dropped_records_total', 'Audit records lost because writes kept failing and the queue was full', (l) => l.droppedRecords],
+  ];
+  for (const [name, help, value] of auditCounters) {
+    new Counter({
+      name, help, registers: [register],
+      collect() {
+        this.reset();
+        const log = auditLog();
+        if (log !== null) this.inc(value(log));
+      },
+    });
+  }
+  new Gauge({
+    name: 'sluice_audit_pending_records', help: 'Audit records waiting to be written', registers: [register],
+    collect() {
+      this.set(auditLog()?.pendingRecords ?? 0);
     },
   });
   return register;

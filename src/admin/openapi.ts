@@ -3,11 +3,14 @@
  * every route and schema in it is exactly what the server validates and serializes with.
  */
 import type { RouteOptions } from 'fastify';
+import type { RouteAccess } from '../auth/admin-roles.js';
+import { defaultAccess } from './access.js';
 
 export interface RouteRecord {
   method: string;
   url: string;
   schema: Record<string, unknown>;
+  access: RouteAccess;
 }
 
 type Json = Record<string, unknown>;
@@ -28,7 +31,10 @@ function plain(schema: unknown): Json {
 export function recordRoute(routes: RouteRecord[], opts: RouteOptions): void {
   // HEAD routes are fastify's automatic twins of GET routes.
   const methods = (Array.isArray(opts.method) ? opts.method : [opts.method]).filter((m) => m !== 'HEAD');
-  for (const method of methods) routes.push({ method: method.toLowerCase(), url: opts.url, schema: (opts.schema ?? {}) as Record<string, unknown> });
+  for (const method of methods) {
+    const access = opts.config?.access ?? defaultAccess(method);
+    routes.push({ method: method.toLowerCase(), url: opts.url, schema: (opts.schema ?? {}) as Record<string, unknown>, access });
+  }
 }
 
 export function openApiDocument(routes: readonly RouteRecord[], version: string): Json {
@@ -39,7 +45,10 @@ export function openApiDocument(routes: readonly RouteRecord[], version: string)
       operationId: `${r.method}${path.replace(/[{}]/g, '').split(/[/.-]/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join('')}`,
       summary: r.schema.summary ?? '',
       tags: r.schema.tags ?? [],
-      responses: responses(r.schema),
+      responses: responses(r.schema, r.access),
+      // The role a token needs (viewer < operator < admin); public routes need no token.
+      'x-sluice-role': r.access,
+      security: r.access === 'public' ? [] : [{ bearer: [] }],
     };
     const params = r.schema.params as { properties?: Record<string, unknown> } | undefined;
     if (params?.properties) {
@@ -51,10 +60,13 @@ export function openApiDocument(routes: readonly RouteRecord[], version: string)
     openapi: '3.1.0',
     info: { title: 'Sluice admin API', version },
     paths,
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `sluice token create`; not needed when admin.auth is none' } } },
   };
 }
 
-function responses(schema: Record<string, unknown>): Json {
+const DENIED = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] };
+
+function responses(schema: Record<string, unknown>, access: RouteAccess): Json {
   const out: Json = {};
   const declared = (schema.response ?? {}) as Record<string, unknown>;
   for (const [status, body] of Object.entries(declared)) {
@@ -62,5 +74,9 @@ function responses(schema: Record<string, unknown>): Json {
   }
   // Only /metrics declares no body schema: Prometheus text exposition.
   if (Object.keys(out).length === 0) out['200'] = { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } };
+  if (access !== 'public') {
+    out['401'] = { description: 'No token, or an unknown one', content: { 'application/json': { schema: DENIED } } };
+    out['403'] = { description: `The token's role is below ${access}`, content: { 'application/json': { schema: DENIED } } };
+  }
   return out;
 }

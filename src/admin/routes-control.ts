@@ -29,6 +29,7 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
 
   for (const action of Object.keys(POOL_ACTIONS) as (keyof typeof POOL_ACTIONS)[]) {
     app.post(`/v1/sources/:name/${action}`, {
+      config: { access: 'operator' },
       schema: { summary: POOL_ACTIONS[action], tags, params: SourceParams, response: { 200: PoolsControlBody, ...notFound } },
     }, async (req) => {
       const s = source(req.params.name);
@@ -39,6 +40,7 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
   }
 
   app.post('/v1/clients/:id/kill', {
+    config: { access: 'operator' },
     schema: { summary: 'Close a client connection (FATAL 57P01 to the client)', tags, params: ClientParams, response: { 200: KillBody, ...notFound } },
   }, async (req) => {
     const id = req.params.id;
@@ -54,6 +56,7 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
   for (const disabled of [true, false]) {
     const action = disabled ? 'disable' : 'enable';
     app.post(`/v1/hosts/:source/:key/${action}`, {
+      config: { access: 'operator' },
       schema: {
         summary: disabled ? 'Open no new server connections to this host (open ones stay until they retire)' : 'Let pools open connections to this host again',
         tags, params: HostParams, response: { 200: HostControlBody, ...notFound },
@@ -69,6 +72,7 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
   }
 
   app.post('/v1/reload', {
+    config: { access: 'admin' },
     schema: { summary: 'Re-read the configuration file and apply it (as SIGHUP)', tags, response: { 200: ReloadBody, 400: ErrorBody, 409: ErrorBody } },
   }, async () => {
     const reload = deps.reloadHandler();

@@ -23,9 +23,9 @@ export function registerReadRoutes(server: FastifyInstance, deps: AdminDeps, met
   const inv = deps.inventory;
   const tags = ['read'];
 
-  app.get('/healthz', { schema: { summary: 'The process is alive', tags: ['health'], response: { 200: HealthBody } } }, async () => ({ ok: true }));
+  app.get('/healthz', { config: { access: 'public' }, schema: { summary: 'The process is alive', tags: ['health'], response: { 200: HealthBody } } }, async () => ({ ok: true }));
 
-  app.get('/readyz', { schema: { summary: 'Listeners bound and every source has a reachable host', tags: ['health'], response: { 200: ReadyBody, 503: ReadyBody } } }, async (_req, reply) => {
+  app.get('/readyz', { config: { access: 'public' }, schema: { summary: 'Listeners bound and every source has a reachable host', tags: ['health'], response: { 200: ReadyBody, 503: ReadyBody } } }, async (_req, reply) => {
     const sources = new Map<string, HostView[]>();
     for (const name of deps.proxy()?.sources.keys() ?? []) sources.set(name, []);
     for (const h of inv.hosts()) sources.get(h.source)?.push(h);
@@ -51,5 +51,5 @@ export function registerReadRoutes(server: FastifyInstance, deps: AdminDeps, met
     })));
   app.get('/v1/config', { schema: { summary: 'The running configuration, secrets masked', tags, response: { 200: ConfigBody } } }, async () => redactConfig(deps.config()));
   app.get('/v1/version', { schema: { summary: 'Sluice and Node.js versions', tags, response: { 200: VersionBody } } }, async () => ({ name: pkg.name, version: pkg.version, node: process.version }));
-  app.get('/v1/openapi.json', { schema: { summary: 'This document', tags, response: { 200: OpenApiBody } } }, async () => openApiDocument(routes, pkg.version));
+  app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { summary: 'This document', tags, response: { 200: OpenApiBody } } }, async () => openApiDocument(routes, pkg.version));
 }

@@ -17,6 +17,10 @@ async function main(argv: string[]): Promise<number | undefined> {
       return (await import('./start.js')).runStart(args);
     case 'check-config':
       return (await import('./check-config.js')).runCheckConfig(args);
+    case 'audit':
+      return (await import('./audit.js')).runAudit(args);
+    case 'token':
+      return (await import('./token.js')).runToken(args);
     case '--help':
     case '-h':
     case 'help':

@@ -8,6 +8,12 @@ export const USAGE = `Usage:
       SIGHUP reloads FILE and keeps the running configuration if the new one is invalid.
   sluice check-config FILE
       Validate FILE and exit 0 if it is usable, 1 with one line per issue if not.
+  sluice audit verify FILE... | --all FILE [--anchor SEQ:HASH]...
+      Check an audit log's hash chain, files oldest first (audit.jsonl.2 audit.jsonl.1
+      audit.jsonl; --all FILE finds FILE's rotated siblings). Exit 0 with the head SEQ:HASH
+      to note elsewhere, 1 naming the first edited, removed, reordered or duplicated line.
+  sluice token create --role viewer|operator|admin [--name NAME] [--json]
+      Print a new admin API bearer token and the admin.tokens line (its hash) to add to FILE.
   sluice --help | --version
 
 LEVEL is one of trace, debug, info, warn, error, fatal (default: log.level from FILE).

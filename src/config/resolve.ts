@@ -3,7 +3,7 @@
  * listen addresses parsed, and the checks a schema cannot express (cross-field rules).
  */
 import { ConfigError } from '../errors.js';
-import type { HostConfig, ListenAddress, PoolConfig, PostgresListenerConfig, SluiceConfig, SourceConfig } from './types.js';
+import type { AdminConfig, HostConfig, ListenAddress, PoolConfig, PostgresListenerConfig, SluiceConfig, SourceConfig } from './types.js';
 import type { RawConfig, RawListener, RawPool, RawSource } from './schema.js';
 import { HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
 import { parseDuration } from './duration.js';
@@ -101,9 +101,10 @@ export function resolveConfig(raw: RawConfig): Resolution {
   const fallbacks = Object.values(sources).filter((s) => s.fallback).map((s) => s.name);
   if (fallbacks.length > 1) issues.push(`sources: ${fallbacks.map((n) => `sources.${n}.fallback`).join(', ')} are all true; at most one source may serve unknown database names`);
   const config: SluiceConfig = {
-    ...(adminListen && { admin: { listen: adminListen, auth: adminAuth(raw.admin?.auth, adminListen, issues), admin_users: [...raw.admin?.admin_users ?? []], stats_users: [...raw.admin?.stats_users ?? []] } }),
+    ...(adminListen && raw.admin && { admin: adminConfig(raw.admin, adminListen, issues) }),
     listeners: postgres ? { postgres } : {},
     sources,
+    ...(raw.audit && { audit: { path: raw.audit.path, max_size: raw.audit.max_size ?? TOP_DEFAULTS.audit_max_size, max_files: raw.audit.max_files ?? TOP_DEFAULTS.audit_max_files } }),
     log: { level: raw.log?.level ?? TOP_DEFAULTS.log_level },
     shutdown_timeout: ms(raw.shutdown_timeout ?? TOP_DEFAULTS.shutdown_timeout, ['shutdown_timeout']),
   };
@@ -114,15 +115,25 @@ export function resolveConfig(raw: RawConfig): Resolution {
 const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/i;
 
 /**
- * The admin port can pause pools and kill clients, so an address other hosts can reach must
- * say how it is protected; bearer tokens are not implemented yet, so only an explicit
- * `auth: none` (the operator's decision, e.g. behind a network policy) opens it there.
+ * The admin port can pause pools and kill clients, so it needs bearer tokens; `auth: none`
+ * is allowed only where no other host can reach it. Duplicate token names or hashes would
+ * make the audit trail ambiguous about who acted.
  */
-function adminAuth(auth: 'none' | undefined, listen: ListenAddress, issues: string[]): 'none' {
-  if (auth === undefined && !LOOPBACK.test(listen.host)) {
-    issues.push(`admin.auth: required when admin.listen is not a loopback address (got ${formatListenAddress(listen)}); admin bearer tokens are not implemented yet, so listen on 127.0.0.1 or write "auth: none" to expose the admin port without authentication`);
+function adminConfig(raw: NonNullable<RawConfig['admin']>, listen: ListenAddress, issues: string[]): AdminConfig {
+  const auth = raw.auth ?? 'token';
+  if (auth === 'none' && !LOOPBACK.test(listen.host)) {
+    issues.push(`admin.auth: "none" is only allowed on a loopback address (got ${formatListenAddress(listen)}); use auth: token and create tokens with \`sluice token create --role viewer|operator|admin\`, or listen on 127.0.0.1`);
   }
-  return 'none';
+  const tokens = (raw.tokens ?? []).map((t) => ({ name: t.name, role: t.role, hash: t.hash }));
+  const seenNames = new Set<string>();
+  const seenHashes = new Set<string>();
+  tokens.forEach((t, i) => {
+    if (seenNames.has(t.name)) issues.push(`admin.tokens[${i}].name: "${t.name}" is used by an earlier token; give each token its own name so the audit trail says who acted`);
+    if (seenHashes.has(t.hash)) issues.push(`admin.tokens[${i}].hash: the same token is listed twice; create a new one with \`sluice token create\``);
+    seenNames.add(t.name);
+    seenHashes.add(t.hash);
+  });
+  return { listen, auth, tokens, admin_users: [...raw.admin_users ?? []], stats_users: [...raw.stats_users ?? []] };
 }
 
 /** Every address Sluice binds, by key path, so two of them cannot collide at start. */

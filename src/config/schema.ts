@@ -9,6 +9,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DURATION_FORM, DURATION_PATTERN } from './duration.js';
 import { LISTEN_FORM, LISTEN_PATTERN } from './listen-address.js';
+import { ADMIN_ROLES } from '../auth/admin-roles.js';
+import { TOKEN_HASH_PATTERN } from '../auth/admin-tokens.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -29,6 +31,8 @@ export const AUTH_METHODS = ['scram-sha-256', 'md5', 'trust'] as const;
 /** A source may also take `any` (PgBouncer's auth_type=any): no password, user name not checked. */
 export const SOURCE_AUTH_METHODS = [...AUTH_METHODS, 'any'] as const;
 export const HOST_ROLES = ['primary', 'replica', 'auto'] as const;
+/** `token`: bearer tokens from admin.tokens; `none`: no authentication, loopback addresses only. */
+export const ADMIN_AUTH_METHODS = ['token', 'none'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
 /**
@@ -61,7 +65,7 @@ export const LISTENER_DEFAULTS = {
 
 export const HOST_DEFAULTS = { port: 5432, role: 'primary', zone: '', weight: 1 } as const;
 export const SOURCE_DEFAULTS = { auth: 'scram-sha-256' } as const;
-export const TOP_DEFAULTS = { log_level: 'info', shutdown_timeout: '30s' } as const;
+export const TOP_DEFAULTS = { log_level: 'info', shutdown_timeout: '30s', audit_max_size: 16 * 1024 * 1024, audit_max_files: 10 } as const;
 
 const PoolSchema = Type.Object({
   mode: Type.Optional(OneOf(POOL_MODES, { default: POOL_DEFAULTS.mode })),
@@ -125,12 +129,22 @@ const PostgresListenerSchema = Type.Object({
 export const ConfigSchema = Type.Object({
   admin: Type.Optional(Type.Object({
     listen: ListenAddress,
-    auth: Type.Optional(OneOf(['none'] as const)),
+    auth: Type.Optional(OneOf(ADMIN_AUTH_METHODS, { default: 'token' })),
+    tokens: Type.Optional(Type.Array(Type.Object({
+      name: Type.String({ minLength: 1 }),
+      role: OneOf(ADMIN_ROLES),
+      hash: Type.String({ pattern: TOKEN_HASH_PATTERN, expected: 'sha256: followed by 64 hex digits, as printed by `sluice token create`' }),
+    }, closed), { default: [] })),
     admin_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
     stats_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
   }, closed)),
   listeners: Type.Optional(Type.Object({ postgres: Type.Optional(PostgresListenerSchema) }, closed)),
   sources: Type.Record(Type.String(), SourceSchema, { minProperties: 1, expected: 'a mapping from source name to source settings, with at least one source' }),
+  audit: Type.Optional(Type.Object({
+    path: Type.String({ minLength: 1 }),
+    max_size: Type.Optional(Type.Integer({ minimum: 4096, default: TOP_DEFAULTS.audit_max_size, expected: 'a size in bytes of at least 4096' })),
+    max_files: Type.Optional(Type.Integer({ minimum: 0, default: TOP_DEFAULTS.audit_max_files })),
+  }, closed)),
   log: Type.Optional(Type.Object({ level: Type.Optional(OneOf(LOG_LEVELS, { default: TOP_DEFAULTS.log_level })) }, closed)),
   shutdown_timeout: Type.Optional(Duration(TOP_DEFAULTS.shutdown_timeout)),
 }, closed);

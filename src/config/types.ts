@@ -11,15 +11,16 @@ export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'trust';
 export type SourceAuthMethod = ClientAuthMethod | 'any';
 export type HostRole = 'primary' | 'replica' | 'auto';
 
+import type { AdminTokenConfig } from '../auth/admin-tokens.js';
+
 export interface ListenAddress { host: string; port: number }
 
 export interface AdminConfig {
   listen: ListenAddress;
-  /**
-   * Who may use the admin HTTP port. Only 'none' exists until bearer tokens land; it is the
-   * default on a loopback address and must be written out for any other address.
-   */
-  auth: 'none';
+  /** `token` (the default): every request but the probes needs a bearer token; `none`: loopback only. */
+  auth: 'token' | 'none';
+  /** Bearer tokens, stored as hashes; `sluice token create` prints the line to add. */
+  tokens: AdminTokenConfig[];
   /** Users (from the sources' users) allowed every command of the PgBouncer-compatible console. */
   admin_users: string[];
   /** Users allowed the console's SHOW commands only. */
@@ -107,12 +108,23 @@ export interface PostgresSourceConfig {
 
 export type SourceConfig = PostgresSourceConfig;
 
+/** The hash-chained audit trail (logins, admin calls); absent: not written. */
+export interface AuditConfig {
+  /** The live file; rotated ones are path.1 (newest) … path.N. Relative to the working directory. */
+  path: string;
+  /** Rotate before the live file would exceed this many bytes. */
+  max_size: number;
+  /** Rotated files kept besides the live one. */
+  max_files: number;
+}
+
 export interface LogConfig { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
 
 export interface SluiceConfig {
   admin?: AdminConfig;
   listeners: ListenersConfig;
   sources: Record<string, SourceConfig>;
+  audit?: AuditConfig;
   log: LogConfig;
   /** On SIGTERM, how long transactions in flight may take before connections are cut. */
   shutdown_timeout: number;

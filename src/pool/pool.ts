@@ -300,8 +300,10 @@ export class Pool<C extends PooledConnection> {
       const since = this.queue.oldestSince();
       const waiter = this.queue.shift();
       if (waiter !== undefined) {
+        const waitedUs = Math.round((performance.now() - since) * 1000);
         this.totals.waitCount++;
-        this.totals.waitTimeUs += Math.round((performance.now() - since) * 1000);
+        this.totals.waitTimeUs += waitedUs;
+        this.totals.queuedWaitTimes.observe(waitedUs);
         this.lease(waiter, entry);
         return;
       }

@@ -4,6 +4,7 @@
  * so there is one source of truth and no per-event allocation.
  */
 import type { PoolMode } from '../config/types.js';
+import { LatencyHistogram } from './latency-histogram.js';
 
 export class PoolTotals {
   /** Leases handed out, fast path and queued alike. */
@@ -30,6 +31,10 @@ export class PoolTotals {
   transactionTimeUs = 0;
   /** Time from a query to its ReadyForQuery, in microseconds. */
   queryTimeUs = 0;
+  /** The same three times, bucketed. Leases that never queued are not observed: they are leases − waitCount. */
+  readonly transactionTimes = new LatencyHistogram();
+  readonly queryTimes = new LatencyHistogram();
+  readonly queuedWaitTimes = new LatencyHistogram();
 }
 
 /** What a pool connection is doing, in SHOW SERVERS' vocabulary. */

@@ -42,6 +42,8 @@ export interface SluiceProcessOptions {
    * Load tests turn it off: V8 block coverage slows the forwarding loop.
    */
   instrument?: boolean;
+  /** Top-level YAML appended to the generated config, e.g. an admin or audit section. */
+  extraYaml?: string;
 }
 
 export interface LogEntry { level: number; msg: string; [key: string]: unknown }
@@ -59,6 +61,8 @@ export interface SluiceProcess {
   url(): string;
   /** libpq environment for psql and pgbench (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). */
   env(): NodeJS.ProcessEnv;
+  /** http://host:port of the admin port, when the config has one (from its 'listening' log line). */
+  adminUrl(): string;
   /** Every JSON log line so far. */
   logs(): LogEntry[];
   /** Lines of standard output that were not JSON, and all of standard error. */
@@ -112,7 +116,7 @@ sources:
 log:
   level: ${o.logLevel ?? 'info'}
 shutdown_timeout: ${o.shutdownTimeout ?? '5s'}
-`;
+${o.extraYaml ?? ''}`;
 }
 
 export async function startSluiceProcess(o: SluiceProcessOptions = {}): Promise<SluiceProcess> {
@@ -187,6 +191,11 @@ export async function startSluiceProcess(o: SluiceProcessOptions = {}): Promise<
     env: () => ({ ...process.env, PGHOST: PG_HOST, PGPORT: String(port), PGUSER: user, PGPASSWORD: password, PGDATABASE: source }),
     logs: () => entries,
     noise: () => noise,
+    adminUrl() {
+      const line = entries.find((e) => e.msg === 'listening' && e['listener'] === 'admin');
+      if (line === undefined || typeof line['address'] !== 'string') throw new Error('this Sluice has no admin port (add an admin section with extraYaml)');
+      return `http://${line['address']}`;
+    },
     stop(timeoutMs = 15_000) {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return { ...(await exited), killed: false };

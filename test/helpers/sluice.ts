@@ -9,6 +9,8 @@ import pino from 'pino';
 import { diffConfig } from '../../src/config/diff.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { Gateway } from '../../src/gateway.js';
+import type { AdminRole } from '../../src/auth/admin-roles.js';
+import { hashAdminToken } from '../../src/auth/admin-tokens.js';
 import { PG_HOST, PG_PORT, TEST_DATABASE, TEST_PASSWORD, TEST_ROLE } from './postgres.js';
 
 export interface TestSluice {
@@ -43,17 +45,26 @@ export interface TestSluiceOptions {
   source?: string;
   /** Start the admin HTTP port on 127.0.0.1:0, with a reload that re-reads a temporary config file as the CLI does. */
   admin?: boolean;
+  /** Write the audit trail to this file (top-level `audit: { path }`). */
+  auditPath?: string;
+  /** With `admin`: require these bearer tokens (admin.auth token) instead of auth none. */
+  adminTokens?: { name: string; role: AdminRole; token: string }[];
   /** Console users (admin.admin_users / admin.stats_users), added to the source's users with their passwords. */
   console?: { admin?: ConsoleUser[]; stats?: ConsoleUser[] };
 }
 
 export interface ConsoleUser { name: string; password: string; auth?: 'scram-sha-256' | 'md5' | 'trust' }
 
-function consoleYaml(c: NonNullable<TestSluiceOptions['console']>): { admin: string; users: string } {
+function adminYaml(o: TestSluiceOptions): { admin: string; users: string } {
+  if (!o.admin && !o.console) return { admin: '', users: '' };
+  const c = o.console ?? {};
   const names = (list?: ConsoleUser[]) => JSON.stringify((list ?? []).map((u) => u.name));
   const users = [...c.admin ?? [], ...c.stats ?? []]
     .map((u) => `\n      - { name: ${u.name}, password: ${JSON.stringify(u.password)}${u.auth ? `, auth: ${u.auth}` : ''} }`).join('');
-  return { admin: `admin: { listen: "127.0.0.1:0", admin_users: ${names(c.admin)}, stats_users: ${names(c.stats)} }\n`, users };
+  const auth = o.adminTokens
+    ? `auth: token, tokens: [${o.adminTokens.map((t) => `{ name: ${t.name}, role: ${t.role}, hash: "${hashAdminToken(t.token)}" }`).join(', ')}]`
+    : 'auth: none';
+  return { admin: `admin: { listen: "127.0.0.1:0", ${auth}, admin_users: ${names(c.admin)}, stats_users: ${names(c.stats)} }\n`, users };
 }
 
 function flow(map: Record<string, string | number>): string {
@@ -65,9 +76,9 @@ export async function startSluice(o: TestSluiceOptions = {}): Promise<TestSluice
   const user = o.user ?? TEST_ROLE;
   const password = o.password ?? TEST_PASSWORD;
   const pool = { mode: o.mode ?? 'transaction', size: o.size ?? 5, ...o.pool };
-  const cons = o.console ? consoleYaml(o.console) : { admin: o.admin ? 'admin: { listen: "127.0.0.1:0" }\n' : '', users: '' };
+  const cons = adminYaml(o);
   const yaml = `
-${cons.admin}listeners:
+${cons.admin}${o.auditPath ? `audit: { path: ${JSON.stringify(o.auditPath)} }\n` : ''}listeners:
   postgres: { listen: "127.0.0.1:0"${o.listener ? ', ' + flow(o.listener) : ''} }
 sources:
   ${source}:

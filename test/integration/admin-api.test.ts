@@ -76,7 +76,19 @@ t.test('read endpoints and metrics after traffic', async (t) => {
   t.equal(metricValue(m.body, 'sluice_host_up{source="app",host="127.0.0.1:5432",protocol="postgres"}'), 1);
   t.equal(metricValue(m.body, 'sluice_host_connections{source="app",host="127.0.0.1:5432",protocol="postgres"}'), 1);
   t.match(m.body, /^sluice_errors_total\{source="app",user="sluice_test",protocol="postgres",code="SLUICE_POOL_TIMEOUT"\} 0$/m);
-  t.match(m.body, /^sluice_pool_wait_seconds_total/m);
+  const histogram = (name: string) => {
+    const buckets = m.body.split('\n').filter((l) => l.startsWith(`${name}_bucket{source="app",user="${TEST_ROLE}",protocol="postgres",le=`)).map((l) => Number(l.split(' ')[1]));
+    return { buckets, count: metricValue(m.body, `${name}_count${POOL_LABELS}`), sum: metricValue(m.body, `${name}_sum${POOL_LABELS}`) };
+  };
+  for (const [name, count] of [['sluice_transaction_duration_seconds', 6], ['sluice_query_duration_seconds', 8], ['sluice_pool_wait_seconds', metricValue(m.body, 'sluice_pool_leases_total' + POOL_LABELS)]] as const) {
+    const h = histogram(name);
+    t.equal(h.buckets.length, 17, `${name}: 16 bounds and +Inf`);
+    t.equal(h.count, count, `${name}_count`);
+    t.equal(h.buckets.at(-1), count, `${name}: +Inf bucket is the count`);
+    t.ok(h.buckets.every((b, i) => i === 0 || b >= h.buckets[i - 1]!), `${name}: buckets are cumulative`);
+    t.ok(name === 'sluice_pool_wait_seconds' ? h.sum >= 0 : h.sum > 0, `${name}_sum`);
+  }
+  t.match(m.body, /^# TYPE sluice_pool_wait_seconds histogram$/m);
   t.match(m.body, /^process_cpu_user_seconds_total /m, 'default process metrics');
 
   const pools = await get<Record<string, unknown>[]>(s, '/v1/pools');
@@ -100,8 +112,8 @@ t.test('read endpoints and metrics after traffic', async (t) => {
   t.equal(doc.body.openapi, '3.1.0');
   const listed = Object.entries(doc.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
   t.strictSame(listed, [
-    'GET /healthz', 'GET /metrics', 'GET /readyz',
-    'GET /v1/clients', 'GET /v1/config', 'GET /v1/hosts', 'GET /v1/openapi.json', 'GET /v1/pools', 'GET /v1/servers', 'GET /v1/stats', 'GET /v1/version',
+    'GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz',
+    'GET /v1/clients', 'GET /v1/config', 'GET /v1/hosts', 'GET /v1/openapi.json', 'GET /v1/pools', 'GET /v1/servers', 'GET /v1/stats', 'GET /v1/stats/history', 'GET /v1/version',
     'POST /v1/clients/{id}/kill',
     'POST /v1/hosts/{source}/{key}/disable', 'POST /v1/hosts/{source}/{key}/enable',
     'POST /v1/reload',

@@ -47,7 +47,7 @@ t.test('an unknown key is an error everywhere, listing the known keys', async (t
   t.strictSame(await issuesOf(source({ pool: '{ pool_size: 5 }' })), [
     'sources.bench.pool.pool_size: unknown key; expected one of mode, size, min_size, max_client_conn, query_wait_timeout, idle_transaction_timeout, server_connect_timeout, server_login_retry, server_lifetime, server_idle_timeout, server_check_query, server_check_delay, server_reset_query, max_prepared_statements',
   ]);
-  t.strictSame(await issuesOf(`${source()}listen: 1.2.3.4:5`), ['listen: unknown key; expected one of admin, listeners, sources, log, shutdown_timeout']);
+  t.strictSame(await issuesOf(`${source()}listen: 1.2.3.4:5`), ['listen: unknown key; expected one of admin, listeners, sources, audit, log, shutdown_timeout']);
   t.strictSame(await issuesOf(`${source()}listeners: { mysql: { listen: "1.2.3.4:5" } }`), ['listeners.mysql: unknown key; expected one of postgres']);
   t.strictSame(await issuesOf(source({ pool: '{ __proto__: { size: 1 } }' })), [
     'sources.bench.pool.__proto__: unknown key; expected one of mode, size, min_size, max_client_conn, query_wait_timeout, idle_transaction_timeout, server_connect_timeout, server_login_retry, server_lifetime, server_idle_timeout, server_check_query, server_check_delay, server_reset_query, max_prepared_statements',
@@ -99,7 +99,7 @@ t.test('listen addresses', async (t) => {
 });
 
 t.test('two listeners on one address', async (t) => {
-  const both = (admin: string, postgres: string) => `${source()}admin: { listen: "${admin}", auth: none }\nlisteners: { postgres: { listen: "${postgres}" } }`;
+  const both = (admin: string, postgres: string) => `${source()}admin: { listen: "${admin}" }\nlisteners: { postgres: { listen: "${postgres}" } }`;
   t.strictSame(await issuesOf(both('127.0.0.1:6432', '127.0.0.1:6432')), ['listeners.postgres.listen: 127.0.0.1:6432 is already used by admin.listen (127.0.0.1:6432); each listener needs its own address']);
   t.strictSame(await issuesOf(both('0.0.0.0:6432', '127.0.0.1:6432')), ['listeners.postgres.listen: 127.0.0.1:6432 is already used by admin.listen (0.0.0.0:6432); each listener needs its own address'], 'a wildcard host takes the port everywhere');
   await t.resolves(parseConfig(both('127.0.0.1:0', '127.0.0.1:0'), 'ephemeral.yaml'), 'port 0 never collides');
@@ -120,8 +120,8 @@ t.test('YAML syntax errors give line and column', async (t) => {
 });
 
 t.test('an empty file or a non-mapping document', async (t) => {
-  t.strictSame(await issuesOf(''), ['(top level): must be a mapping with keys admin, listeners, sources, log, shutdown_timeout (got an empty value)']);
-  t.strictSame(await issuesOf('- a\n- b\n'), ['(top level): must be a mapping with keys admin, listeners, sources, log, shutdown_timeout (got a list)']);
+  t.strictSame(await issuesOf(''), ['(top level): must be a mapping with keys admin, listeners, sources, audit, log, shutdown_timeout (got an empty value)']);
+  t.strictSame(await issuesOf('- a\n- b\n'), ['(top level): must be a mapping with keys admin, listeners, sources, audit, log, shutdown_timeout (got a list)']);
 });
 
 t.test('a password with the wrong type is not echoed', async (t) => {

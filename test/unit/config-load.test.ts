@@ -39,7 +39,7 @@ const DEFAULT_POOL: PoolConfig = {
 
 t.test("the issue's YAML resolves to the full runtime config", async (t) => {
   t.strictSame(await parseConfig(ISSUE_YAML, 'issue.yaml'), {
-    admin: { listen: { host: '127.0.0.1', port: 9930 }, auth: 'none', admin_users: [], stats_users: [] },
+    admin: { listen: { host: '127.0.0.1', port: 9930 }, auth: 'token', tokens: [], admin_users: [], stats_users: [] },
     listeners: {
       postgres: {
         listen: { host: '127.0.0.1', port: 6432 },
@@ -88,7 +88,7 @@ sources:
 
 t.test('every field can be set', async (t) => {
   const config = await parseConfig(`
-admin: { listen: "[::1]:9930" }
+admin: { listen: "[::1]:9930", auth: none, tokens: [{ name: ci, role: viewer, hash: "sha256:${'0'.repeat(64)}" }], admin_users: [app], stats_users: [app] }
 listeners:
   postgres: { listen: "0.0.0.0:6432", max_client_conn: 200, client_login_timeout: 5, max_packet_size: 65536 }
 log: { level: debug }
@@ -119,7 +119,7 @@ sources:
     users:
       - { name: app, password: pw, auth: trust, server_user: app_rw, server_password: spw, pool_size: 4 }
 `, 'full.yaml');
-  t.strictSame(config.admin, { listen: { host: '::1', port: 9930 }, auth: 'none', admin_users: [], stats_users: [] });
+  t.strictSame(config.admin, { listen: { host: '::1', port: 9930 }, auth: 'none', tokens: [{ name: 'ci', role: 'viewer', hash: `sha256:${'0'.repeat(64)}` }], admin_users: ['app'], stats_users: ['app'] });
   t.strictSame(config.listeners.postgres, { listen: { host: '0.0.0.0', port: 6432 }, max_client_conn: 200, client_login_timeout: 5000, max_packet_size: 65536 });
   t.equal(config.log.level, 'debug');
   t.equal(config.shutdown_timeout, 120_000);

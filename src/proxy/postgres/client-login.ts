@@ -50,6 +50,9 @@ export class ClientLogin implements FrameHandler {
   private source: PgSource | null = null;
   private user: UserConfig | null = null;
   private startupParams = new Map<string, string>();
+  /** What the startup packet named, for the audit trail of a login refused before a source or user matched. */
+  private startupUser: string | null = null;
+  private startupDatabase: string | null = null;
   /** Bytes received after authentication while the server parameters were still being fetched. */
   private early: Buffer[] = [];
   private authenticated = false;
@@ -125,6 +128,8 @@ export class ClientLogin implements FrameHandler {
 
   private begin(params: Map<string, string>): void {
     const userName = params.get('user');
+    this.startupUser = userName || null;
+    this.startupDatabase = params.get('database') || userName || null;
     if (!userName) throw new LoginRefused(SQLSTATE.InvalidAuthorization, 'no PostgreSQL user name specified in startup packet');
     if (params.has('replication') && params.get('replication') !== 'false') {
       throw new LoginRefused(SQLSTATE.FeatureNotSupported, 'replication connections are not supported through Sluice; connect to the server directly');
@@ -174,6 +179,7 @@ export class ClientLogin implements FrameHandler {
     const key = this.ctx.cancelKeys.issue();
     this.console.hello(key.pid, key.secret);
     this.ctx.log.info({ user: this.user!.name, role, client: this.session.socket.remoteAddress }, 'console login');
+    this.recordLogin('ok', 'console', { role });
     if (this.early.length > 0) this.console.onData(Buffer.concat(this.early.splice(0)));
   }
 
@@ -241,8 +247,28 @@ export class ClientLogin implements FrameHandler {
     shown.push(backendKeyData(key.pid, key.secret), READY_IDLE);
     this.session.socket.write(Buffer.concat(shown));
     this.ctx.log.debug({ user: this.user!.name, source: source.name, client: this.session.socket.remoteAddress }, 'client logged in');
+    this.recordLogin('ok', `source:${source.name}`);
     const rest = this.early.length === 0 ? null : Buffer.concat(this.early);
     this.session.onLoggedIn({ source, user: this.user!, pool, params, cancelPid: key.pid, cancelSecret: key.secret, rest });
+  }
+
+  private loginTarget(): string {
+    if (this.startupDatabase !== null && CONSOLE_DATABASES.has(this.startupDatabase)) return 'console';
+    if (this.source !== null) return `source:${this.source.name}`;
+    return this.startupDatabase === null ? 'unknown' : `database:${this.startupDatabase}`;
+  }
+
+  /** The audit trail's record of this login; the user is the one the client named, known or not. */
+  private recordLogin(result: 'ok' | 'failed', target: string, detail?: Record<string, string>): void {
+    const name = this.user?.name ?? this.startupUser;
+    this.ctx.audit.record({
+      actor: name === null ? 'anonymous' : `user:${name}`,
+      action: 'client.login',
+      target,
+      result,
+      source: `${this.session.remoteAddress}:${this.session.remotePort}`,
+      ...(detail && { detail }),
+    });
   }
 
   private refuse(sqlstate: string, message: string): void {
@@ -250,6 +276,7 @@ export class ClientLogin implements FrameHandler {
     if (this.session.socket.destroyed) return;
     // Counted where it happens: a wrong password, a login timeout or no server for a source.
     if (this.source !== null) this.source.loginFailures++;
+    this.recordLogin('failed', this.loginTarget(), { code: sqlstate, reason: message });
     this.session.socket.write(errorResponse({ severity: 'FATAL', code: sqlstate, message }));
     this.session.close();
   }

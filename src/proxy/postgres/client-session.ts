@@ -289,11 +289,15 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   private countWork(status: number): void {
     const t = this.totals!;
     const now = performance.now();
-    t.queryTimeUs += Math.round((now - this.queryStart) * 1000);
+    const queryUs = Math.round((now - this.queryStart) * 1000);
+    t.queryTimeUs += queryUs;
+    t.queryTimes.observe(queryUs);
     this.queryStart = 0;
     if (status !== TX_IDLE) return;
+    const transactionUs = Math.round((now - this.workStart) * 1000);
     t.transactions++;
-    t.transactionTimeUs += Math.round((now - this.workStart) * 1000);
+    t.transactionTimeUs += transactionUs;
+    t.transactionTimes.observe(transactionUs);
     this.workStart = 0;
   }
 

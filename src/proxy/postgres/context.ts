@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Inventory } from '../../admin/inventory-types.js';
 import type { PostgresListenerConfig, SluiceConfig, UserConfig } from '../../config/types.js';
+import type { AuditSink } from '../../auth/audit/index.js';
 import type { Pool } from '../../pool/pool.js';
 import type { CancelKeys } from './cancel-keys.js';
 import type { PgSource } from './pg-source.js';
@@ -46,6 +47,8 @@ export interface PgProxyContext {
   readonly sessions: Set<SessionHandle>;
   /** Set on SIGTERM: new logins are refused with 57P01-class errors. */
   shuttingDown: boolean;
+  /** Where logins and console admin commands are recorded (the audit trail), or NO_AUDIT. */
+  readonly audit: AuditSink;
   /** What the PgBouncer-compatible console (database pgbouncer/sluice) needs from above the proxy; absent, the console is refused. */
   console?: ConsoleLink;
 }

@@ -13,6 +13,7 @@ import { PgClientSession } from './client-session.js';
 import type { ConsoleLink, PgProxyContext, SessionHandle } from './context.js';
 import { PgSource } from './pg-source.js';
 import { StatementRegistry } from './prepared-statements.js';
+import { NO_AUDIT, type AuditSink } from '../../auth/audit/index.js';
 
 export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   readonly sources = new Map<string, PgSource>();
@@ -23,6 +24,7 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   readonly log: Logger;
   shuttingDown = false;
   console?: ConsoleLink;
+  audit: AuditSink = NO_AUDIT;
   private readonly janitor: NodeJS.Timeout;
 
   constructor(listener: PostgresListenerConfig, sources: PostgresSourceConfig[], log: Logger) {

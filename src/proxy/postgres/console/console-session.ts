@@ -10,7 +10,8 @@ import { type FrameHandler, MessageFramer } from '../../../wire/postgres/framer.
 import { SQLSTATE } from '../../../wire/postgres/sqlstate.js';
 import type { PgProxyContext } from '../context.js';
 import type { ConsoleRole } from './access.js';
-import { parseCommand } from './command.js';
+import { type ConsoleCommand, parseCommand } from './command.js';
+import type { AuditResult } from '../../../auth/audit/index.js';
 import { ADMIN_VERBS, ConsoleError, runControl } from './control.js';
 import { showConsole } from './show.js';
 import { HELP_TEXT } from './show-info.js';
@@ -22,6 +23,8 @@ const MAX_CONSOLE_MESSAGE = 1024 * 1024;
 
 export interface ConsoleHost {
   readonly socket: net.Socket;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   close(): void;
 }
 
@@ -100,13 +103,33 @@ export class ConsoleSession implements FrameHandler {
         return rs === null ? invalid() : encodeResult(rs);
       }
       if (!ADMIN_VERBS.has(cmd.verb)) return invalid();
-      if (this.role !== 'admin') return errorResponse({ code: SQLSTATE.InsufficientPrivilege, message: 'admin access needed' });
+      if (this.role !== 'admin') {
+        this.recordCommand(cmd, 'denied', { reason: 'stats user' });
+        return errorResponse({ code: SQLSTATE.InsufficientPrivilege, message: 'admin access needed' });
+      }
       this.ctx.log.info({ user: this.user.name, command: text.trim() }, 'console admin command');
-      return commandComplete(await runControl(this.ctx, cmd));
+      const tag = await runControl(this.ctx, cmd);
+      this.recordCommand(cmd, 'ok');
+      return commandComplete(tag);
     } catch (err) {
-      if (err instanceof ConsoleError) return errorResponse({ code: err.sqlstate, message: err.message });
+      if (err instanceof ConsoleError) {
+        if (ADMIN_VERBS.has(cmd.verb)) this.recordCommand(cmd, 'failed', { reason: err.message });
+        return errorResponse({ code: err.sqlstate, message: err.message });
+      }
       throw err;
     }
+  }
+
+  /** Console admin commands go to the audit trail as the admin API's calls do. */
+  private recordCommand(cmd: ConsoleCommand, result: AuditResult, detail?: Record<string, string>): void {
+    this.ctx.audit.record({
+      actor: `user:${this.user.name}`,
+      action: `console.${cmd.verb.toLowerCase()}`,
+      target: cmd.arg === null ? 'all' : `source:${cmd.arg}`,
+      result,
+      source: `${this.host.remoteAddress}:${this.host.remotePort}`,
+      ...(detail && { detail }),
+    });
   }
 
   private write(buf: Buffer): void {

@@ -1,0 +1,30 @@
+/**
+ * A fixed-bucket latency histogram for the forwarding path: one array increment per
+ * observation and no allocation, read on scrape. prom-client's Histogram looks its label set
+ * up in a map on every observe(), which is the per-query cost DESIGN's hot-path rule forbids.
+ */
+
+/** Upper bounds in microseconds, Prometheus' usual 1-2.5-5 steps from 100µs to 10s. */
+export const LATENCY_BOUNDS_US: readonly number[] = [
+  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
+];
+
+export class LatencyHistogram {
+  /** counts[i]: observations ≤ LATENCY_BOUNDS_US[i] and above the bound before; the last slot is +Inf. */
+  readonly counts: number[] = new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0);
+  sumUs = 0;
+
+  observe(us: number): void {
+    this.sumUs += us;
+    // Most observations are under a few ms, so a forward scan ends within a few steps.
+    let i = 0;
+    while (i < LATENCY_BOUNDS_US.length && us > LATENCY_BOUNDS_US[i]!) i++;
+    this.counts[i]!++;
+  }
+
+  get count(): number {
+    let n = 0;
+    for (const c of this.counts) n += c;
+    return n;
+  }
+}
