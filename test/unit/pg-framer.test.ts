@@ -3,6 +3,7 @@
 // leaves the unread rest to the caller, and arbitrary bytes raise nothing but ProtocolError.
 import fc from 'fast-check';
 import t from 'tap';
+import { chunk } from '../helpers/chunks.js';
 import { ProtocolError } from '../../src/errors.js';
 import { type FrameHandler, MessageFramer } from '../../src/wire/postgres/framer.js';
 
@@ -18,18 +19,6 @@ function encode(messages: readonly Message[]): Buffer {
   }));
 }
 
-/** Cut `bytes` at the given sizes (cycled); sizes of 0 are skipped. */
-function chunk(bytes: Buffer, sizes: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let o = 0, i = 0;
-  while (o < bytes.length) {
-    const n = Math.max(1, sizes.length === 0 ? bytes.length : sizes[i++ % sizes.length]!);
-    // Copies, so that each chunk is its own buffer as a socket delivers it.
-    out.push(Buffer.from(bytes.subarray(o, o + n)));
-    o += n;
-  }
-  return out;
-}
 
 /** Records messages as views (not copies): if the framer reused a buffer it handed out, they would change. */
 class Recorder implements FrameHandler {
