@@ -51,6 +51,22 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
     },
   });
 
+  new Gauge({
+    name: 'sluice_server_connections_by_host', help: 'Logged-in server connections by state, per pool and host', registers: [register],
+    labelNames: ['source', 'user', 'host', 'protocol', 'state'],
+    collect() {
+      this.reset();
+      const counts = new Map<string, { labels: Record<string, string>; n: number }>();
+      for (const sv of inventory.servers()) {
+        const key = `${sv.source}\0${sv.user}\0${sv.host}\0${sv.state}`;
+        const c = counts.get(key);
+        if (c !== undefined) c.n++;
+        else counts.set(key, { labels: { source: sv.source, user: sv.user, host: sv.host, protocol: PROTOCOL, state: sv.state }, n: 1 });
+      }
+      for (const { labels, n } of counts.values()) this.set(labels, n);
+    },
+  });
+
   poolGauge(register, 'sluice_pool_waiting_clients', 'Clients in the wait queue', (p) => p.clWaiting);
   poolGauge(register, 'sluice_pool_oldest_wait_seconds', 'Age of the oldest waiting client', (p) => p.maxWaitUs / 1e6);
   poolGauge(register, 'sluice_pool_size', 'Configured pool size', (p) => p.size);
@@ -93,6 +109,14 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
     collect() {
       this.reset();
       for (const h of inventory.hosts()) if (h.up !== null) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, h.up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'sluice_host_info', help: 'Always 1; the host\'s configured role and zone as labels', registers: [register],
+    labelNames: [...HOST_LABELS, 'role', 'zone'],
+    collect() {
+      this.reset();
+      for (const h of inventory.hosts()) this.set({ source: h.source, host: h.key, protocol: PROTOCOL, role: h.role, zone: h.zone }, 1);
     },
   });
   new Gauge({

@@ -75,6 +75,8 @@ t.test('read endpoints and metrics after traffic', async (t) => {
   t.equal(metricValue(m.body, 'sluice_pool_oldest_wait_seconds' + POOL_LABELS), 0);
   t.equal(metricValue(m.body, 'sluice_host_up{source="app",host="127.0.0.1:5432",protocol="postgres"}'), 1);
   t.equal(metricValue(m.body, 'sluice_host_connections{source="app",host="127.0.0.1:5432",protocol="postgres"}'), 1);
+  t.equal(metricValue(m.body, `sluice_server_connections_by_host{source="app",user="${TEST_ROLE}",host="127.0.0.1:5432",protocol="postgres",state="idle"}`), 1);
+  t.equal(metricValue(m.body, 'sluice_host_info{source="app",host="127.0.0.1:5432",protocol="postgres",role="primary",zone=""}'), 1);
   t.match(m.body, /^sluice_errors_total\{source="app",user="sluice_test",protocol="postgres",code="SLUICE_POOL_TIMEOUT"\} 0$/m);
   const histogram = (name: string) => {
     const buckets = m.body.split('\n').filter((l) => l.startsWith(`${name}_bucket{source="app",user="${TEST_ROLE}",protocol="postgres",le=`)).map((l) => Number(l.split(' ')[1]));
