@@ -84,3 +84,29 @@ export class RespProtocolError extends SluiceError {
     this.reply = Buffer.from(`-${redisMessage}\r\n`, 'latin1');
   }
 }
+
+/**
+ * MySQL/MariaDB bytes that break the protocol (bad lengths, wrong sequence ids, truncated or
+ * oversized packets, a malformed handshake). `errno` and `sqlState` are what the client gets
+ * in the ERR packet Sluice sends before closing: real server numbers, so drivers map them as
+ * they would the server's own (1835 ER_MALFORMED_PACKET, 1156 ER_NET_PACKETS_OUT_OF_ORDER,
+ * 1153 ER_NET_PACKET_TOO_LARGE, 1043 ER_HANDSHAKE_ERROR, 1047 ER_UNKNOWN_COM_ERROR).
+ */
+export class MysqlProtocolError extends SluiceError {
+  readonly errno: number;
+  readonly sqlState: string;
+  constructor(message: string, errno = 1835, sqlState = '08S01') {
+    super('SLUICE_MYSQL_PROTOCOL', message);
+    this.errno = errno;
+    this.sqlState = sqlState;
+  }
+}
+
+/**
+ * A write waited for a primary during failover: none appeared within failover_timeout
+ * (SLUICE_FAILOVER_TIMEOUT), or the wait was given up (SLUICE_FAILOVER_CANCELLED: the client
+ * left, or the router shut down).
+ */
+export class FailoverError extends SluiceError {
+  constructor(code: 'SLUICE_FAILOVER_TIMEOUT' | 'SLUICE_FAILOVER_CANCELLED', message: string) { super(code, message); }
+}
