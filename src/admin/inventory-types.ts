@@ -66,6 +66,25 @@ export interface HostView {
   up?: boolean | null;
   /** Message of that connect when it failed. */
   lastError?: string | null;
+  /** From traffic and probes (src/health); absent where a protocol keeps none. */
+  health?: HostHealthView;
+}
+
+export interface HostHealthView {
+  state: 'healthy' | 'degraded' | 'down' | 'half-open' | 'draining';
+  /** From probes (pg_is_in_recovery); the configured role until the first probe. */
+  observedRole: 'primary' | 'replica' | 'unknown';
+  /** Latency EWMA × (1 + in flight) ÷ weight: lower is better. */
+  score: number;
+  latencyEwmaMs: number;
+  latencyStddevMs: number;
+  /** Failures ÷ outcomes over the sliding window. */
+  errorRate: number;
+  inFlight: number;
+  /** Replay lag of a replica in seconds; null on a primary or before a probe. */
+  lagSeconds: number | null;
+  ejections: number;
+  stateChanges: number;
 }
 
 /** Totals since start per (source, user), as in SHOW STATS_TOTALS; averages are derived. */

@@ -7,11 +7,21 @@ import type { Pool } from '../pool/pool.js';
 import type { SessionHandle } from '../proxy/postgres/context.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
 import type { PgServerConnection } from '../proxy/postgres/server-connection.js';
-import type { ClientView, HostView, Inventory, LatencyView, LoginFailureView, PoolView, ServerView, StatsView } from './inventory-types.js';
+import type { HealthSnapshot } from '../health/types.js';
+import type { ClientView, HostHealthView, HostView, Inventory, LatencyView, LoginFailureView, PoolView, ServerView, StatsView } from './inventory-types.js';
 
 type PgPool = Pool<PgServerConnection>;
 
 interface PoolEntry { source: string; user: string; pool: PgPool }
+
+function healthView(h: HealthSnapshot): HostHealthView {
+  return {
+    state: h.state, observedRole: h.role, score: h.score,
+    latencyEwmaMs: h.latencyEwma, latencyStddevMs: Math.sqrt(h.latencyVariance),
+    errorRate: h.errorRate, inFlight: h.inFlight, lagSeconds: h.lagSeconds,
+    ejections: h.ejections, stateChanges: h.stateChanges,
+  };
+}
 
 export class GatewayInventory implements Inventory {
   /** A getter, not the proxy: the gateway creates its proxy in start(), after the admin side may exist. */
@@ -104,6 +114,7 @@ export class GatewayInventory implements Inventory {
           disabled: h.disabled, connections: h.connections,
           up: last === undefined ? null : last.error === null,
           lastError: last?.error ?? null,
+          health: healthView(h.health.snapshot()),
         });
       }
     }

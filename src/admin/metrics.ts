@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { AuditLog } from '../auth/audit/index.js';
 import { BucketedHistogram } from './bucketed-histogram.js';
 import type { GatewayInventory } from './inventory.js';
+import type { HostHealthView } from './inventory-types.js';
 
 const PROTOCOL = 'postgres';
 const POOL_LABELS = ['source', 'user', 'protocol'] as const;
@@ -157,7 +158,47 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
       this.set(auditLog()?.pendingRecords ?? 0);
     },
   });
+  hostHealthGauge(register, 'sluice_host_health_score', 'Routing score: latency EWMA × (1 + in flight) ÷ weight; lower is better', (h) => h.score);
+  hostHealthGauge(register, 'sluice_host_latency_ewma_seconds', 'Moving average of query latency on the host', (h) => h.latencyEwmaMs / 1000);
+  hostHealthGauge(register, 'sluice_host_latency_stddev_seconds', 'Moving standard deviation of query latency on the host', (h) => h.latencyStddevMs / 1000);
+  hostHealthGauge(register, 'sluice_host_error_rate', 'Failures ÷ outcomes over the health window', (h) => h.errorRate);
+  hostHealthGauge(register, 'sluice_host_in_flight', 'Server connections to the host owned by a client or a probe now', (h) => h.inFlight);
+  hostHealthGauge(register, 'sluice_host_replication_lag_seconds', 'Replay lag reported by the host\'s last probe (absent on a primary)', (h) => h.lagSeconds);
+  hostHealthGauge(register, 'sluice_host_ejections', 'Times the host was ejected (marked down) since start', (h) => h.ejections);
+  new Gauge({
+    name: 'sluice_host_state', help: '1 for the host\'s current health state (healthy, degraded, down, half-open, draining)', registers: [register],
+    labelNames: [...HOST_LABELS, 'state'],
+    collect() {
+      this.reset();
+      for (const h of inventory.hosts()) {
+        for (const state of ['healthy', 'degraded', 'down', 'half-open', 'draining'] as const) {
+          this.set({ source: h.source, host: h.key, protocol: PROTOCOL, state }, h.health.state === state ? 1 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'sluice_host_role', help: '1 for the role the host reports (primary, replica, unknown before a probe)', registers: [register],
+    labelNames: [...HOST_LABELS, 'role'],
+    collect() {
+      this.reset();
+      for (const h of inventory.hosts()) this.set({ source: h.source, host: h.key, protocol: PROTOCOL, role: h.health.observedRole }, 1);
+    },
+  });
   return register;
+
+  function hostHealthGauge(reg: Registry, name: string, help: string, value: (h: HostHealthView) => number | null): void {
+    new Gauge({
+      name, help, registers: [reg], labelNames: HOST_LABELS,
+      collect() {
+        this.reset();
+        for (const h of inventory.hosts()) {
+          const v = value(h.health);
+          if (v !== null && Number.isFinite(v)) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, v);
+        }
+      },
+    });
+  }
 
   function poolGauge(reg: Registry, name: string, help: string, value: (p: ReturnType<GatewayInventory['pools']>[number]) => number): void {
     new Gauge<PoolLabel>({

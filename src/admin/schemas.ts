@@ -45,6 +45,16 @@ export const HostItem = Type.Object({
   disabled: Type.Boolean(), connections: Type.Integer(),
   up: Nullable(Type.Boolean({ description: 'Last connect to the host succeeded; null when none was tried' })),
   lastError: Nullable(Type.String()),
+  health: Type.Object({
+    state: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('down'), Type.Literal('half-open'), Type.Literal('draining')]),
+    observedRole: Type.Union([Type.Literal('primary'), Type.Literal('replica'), Type.Literal('unknown')], { description: 'From probes (pg_is_in_recovery); the configured role until the first probe' }),
+    score: Type.Number({ description: 'Latency EWMA × (1 + in flight) ÷ weight; lower is better' }),
+    latencyEwmaMs: Type.Number(), latencyStddevMs: Type.Number(),
+    errorRate: Type.Number({ description: 'Failures ÷ outcomes over the sliding window' }),
+    inFlight: Type.Integer(),
+    lagSeconds: Nullable(Type.Number({ description: 'Replay lag of a replica; null on a primary or before a probe' })),
+    ejections: Type.Integer(), stateChanges: Type.Integer(),
+  }),
 });
 
 export const StatsItem = Type.Object({

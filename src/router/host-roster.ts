@@ -4,10 +4,9 @@
  * The protocol supplies spare capacity per host (from its pools) and, to a Prober over
  * `entries`, the probe. The admin API's per-host disable flag is the operator's drain.
  */
-import { HostHealth } from '../health/host-health.js';
-import type { HealthOptions } from '../health/options.js';
+import type { HostHealth } from '../health/host-health.js';
 import type { Timers } from '../health/timers.js';
-import type { Clock, ObservedRole, RandomSource } from '../health/types.js';
+import type { Clock, RandomSource } from '../health/types.js';
 import { FailoverTracker } from './failover.js';
 import { HostChooser, type HostCandidate, type HostChoice, type WorkNeed } from './host-choice.js';
 import type { HostSet, RoutedHost } from './host-set.js';
@@ -18,7 +17,6 @@ export interface RosterInit {
   /** For power of two choices and ejection jitter; Math.random when omitted. */
   random?: RandomSource;
   routing: RoutingOptions;
-  health?: Partial<HealthOptions>;
   /** Server connections the host can still give now; without it no host is ever saturated. */
   spare?: (host: RoutedHost) => number;
   /** For failover_timeout waits; real unref'd timers when omitted. */
@@ -40,11 +38,6 @@ export class RosterEntry implements HostCandidate<RoutedHost> {
 
 const unlimited = (): number => Infinity;
 
-/** The configured role is believed until a probe says otherwise; `auto` starts unknown. */
-function seedRole(role: RoutedHost['config']['role']): ObservedRole {
-  return role === 'auto' ? 'unknown' : role;
-}
-
 export class HostRoster {
   readonly entries: readonly RosterEntry[];
   readonly chooser: HostChooser;
@@ -55,13 +48,7 @@ export class HostRoster {
 
   constructor(hosts: HostSet, init: RosterInit) {
     const spare = init.spare ?? unlimited;
-    this.entries = hosts.hosts.map((h) => new RosterEntry(h, new HostHealth(h.key, {
-      clock: init.clock,
-      random: init.random,
-      options: init.health,
-      role: seedRole(h.config.role),
-      weight: h.config.weight,
-    }), spare));
+    this.entries = hosts.hosts.map((h) => new RosterEntry(h, h.health, spare));
     this.byKey = new Map(this.entries.map((e) => [e.host.key, e]));
     this.chooser = new HostChooser(init.routing, init.random);
     this.failover = new FailoverTracker(this.entries.map((e) => e.health), { clock: init.clock, timers: init.timers });

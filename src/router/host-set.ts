@@ -4,6 +4,9 @@
  * health-weighted choice, zones and failover build on the same `pick` (issue: routing).
  */
 import type { HostConfig } from '../config/types.js';
+import { HostHealth } from '../health/host-health.js';
+import type { HealthOptions } from '../health/options.js';
+import type { Clock, ObservedRole, RandomSource } from '../health/types.js';
 import type { HostTarget } from '../pool/types.js';
 
 export type RouteRole = 'primary' | 'any';
@@ -13,20 +16,40 @@ export interface RoutedHost extends HostTarget {
   disabled: boolean;
   /** Server connections open to this host, kept by the pools. */
   connections: number;
+  /** Its health from traffic and probes: what routing and the admin views read. */
+  readonly health: HostHealth;
+}
+
+/** How the hosts' health trackers are made; tests pass a fake clock. */
+export interface HealthInit {
+  clock?: Clock;
+  random?: RandomSource;
+  options?: Partial<HealthOptions>;
+}
+
+const WALL_CLOCK: Clock = { now: () => Date.now() };
+
+/** The configured role is believed until a probe says otherwise; `auto` starts unknown. */
+function seedRole(role: HostConfig['role']): ObservedRole {
+  return role === 'auto' ? 'unknown' : role;
 }
 
 export class HostSet {
   readonly hosts: RoutedHost[];
 
-  constructor(hosts: readonly HostConfig[]) {
-    this.hosts = hosts.map((h) => ({
-      host: h.host,
-      port: h.port,
-      key: h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`,
-      config: h,
-      disabled: false,
-      connections: 0,
-    }));
+  constructor(hosts: readonly HostConfig[], health: HealthInit = {}) {
+    this.hosts = hosts.map((h) => {
+      const key = h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+      return {
+        host: h.host,
+        port: h.port,
+        key,
+        config: h,
+        disabled: false,
+        connections: 0,
+        health: new HostHealth(key, { clock: health.clock ?? WALL_CLOCK, random: health.random, options: health.options, role: seedRole(h.role), weight: h.weight }),
+      };
+    });
   }
 
   /**

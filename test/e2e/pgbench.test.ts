@@ -62,7 +62,7 @@ async function startSampler(sluicePid: number): Promise<Sampler> {
       try {
         const { rows } = await client.query<{ pid: number; client_port: number }>(
           `SELECT pid, client_port FROM pg_stat_activity
-            WHERE datname = $1 AND backend_type = 'client backend' AND application_name <> $2`,
+            WHERE datname = $1 AND backend_type = 'client backend' AND application_name NOT IN ($2, 'sluice-probe')`,
           [BENCH_DATABASE, SAMPLER_APP],
         );
         const unknown = rows.filter((r) => !ours.has(`${r.pid}:${r.client_port}`));

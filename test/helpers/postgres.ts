@@ -49,9 +49,14 @@ export interface BackendFilter {
   application_name?: string;
 }
 
-/** Client backends matching every given field, not counting the connection that asks. */
+/**
+ * Client backends matching every given field, not counting the connection that asks, nor
+ * Sluice's health-probe connections (one per host, application_name sluice-probe) unless
+ * application_name is asked for: tests count what pools hold.
+ */
 export async function countBackends(where: BackendFilter): Promise<number> {
   const conditions = ["backend_type = 'client backend'", 'pid <> pg_backend_pid()'];
+  if (where.application_name === undefined) conditions.push("application_name <> 'sluice-probe'");
   const params: string[] = [];
   for (const [column, value] of Object.entries(where)) {
     if (value === undefined) continue;

@@ -12,12 +12,11 @@ const configs: HostConfig[] = [
 
 function roster(spare: Record<string, number> = {}) {
   const clock = { t: 0, now() { return this.t; } };
-  const hosts = new HostSet(configs);
+  const hosts = new HostSet(configs, { clock, random: () => 0, options: { ejectAfterProbeFailures: 1 } });
   const r = new HostRoster(hosts, {
     clock,
     random: () => 0,
     routing: routingOptions({ prefer_zones: ['onprem:'] }),
-    health: { ejectAfterProbeFailures: 1 },
     spare: (h) => spare[h.key] ?? 5,
   });
   return { clock, hosts, r };
@@ -75,7 +74,7 @@ t.test('writes go to the one primary the tracker names, even with several config
   const hosts = new HostSet([
     { host: 'a', port: 5432, role: 'primary', zone: '', weight: 1 },
     { host: 'b', port: 5432, role: 'primary', zone: '', weight: 100 },
-  ]);
+  ], { clock });
   const r = new HostRoster(hosts, { clock, routing: routingOptions() });
   for (let i = 0; i < 20; i++) t.equal(hostOf(r.choose('write')), 'a:5432');
   r.health('b:5432')?.recordProbe({ latencyMs: 1, inRecovery: true, lagSeconds: 0 });

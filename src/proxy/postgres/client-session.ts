@@ -292,6 +292,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     const queryUs = Math.round((now - this.queryStart) * 1000);
     t.queryTimeUs += queryUs;
     t.queryTimes.observe(queryUs);
+    this.server?.host.health.recordSuccess(queryUs / 1000);
     this.queryStart = 0;
     if (status !== TX_IDLE) return;
     const transactionUs = Math.round((now - this.workStart) * 1000);

@@ -1,7 +1,7 @@
 /**
- * Sluice's own queries on an idle server connection (server_check_query, server_reset_query):
- * a quiet owner takes the connection for the query, swallows its output and settles on
- * ReadyForQuery.
+ * Sluice's own queries on an idle server connection (server_check_query, server_reset_query,
+ * health probes): a quiet owner takes the connection for the query, swallows its output (or
+ * hands each row's text values to `onRow`) and settles on ReadyForQuery.
  */
 import { ServerLostError } from '../../errors.js';
 import { B, TX_IDLE } from '../../wire/postgres/constants.js';
@@ -10,10 +10,12 @@ import type { ClientOutput } from './forwarder.js';
 import { Act, Req } from './request-queue.js';
 import type { PgServerConnection, ServerOwner } from './server-connection.js';
 
+export type RowValues = (string | null)[];
+
 /** Resolves on ReadyForQuery 'I'; rejects on an error, an open transaction, a lost server or the timeout. */
-export function runOwnQuery(conn: PgServerConnection, sql: string, timeoutMs: number): Promise<void> {
+export function runOwnQuery(conn: PgServerConnection, sql: string, timeoutMs: number, onRow?: (values: RowValues) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const owner = new QuietOwner(conn, resolve, reject);
+    const owner = new QuietOwner(conn, resolve, reject, onRow);
     const timer = setTimeout(() => owner.onServerLost(`query "${sql}" timed out after ${timeoutMs} ms`), timeoutMs);
     owner.done = () => clearTimeout(timer);
     conn.attach(owner);
@@ -30,12 +32,15 @@ class QuietOwner implements ServerOwner {
   private readonly resolve: () => void;
   private readonly reject: (err: Error) => void;
 
-  constructor(conn: PgServerConnection, resolve: () => void, reject: (err: Error) => void) {
+  constructor(conn: PgServerConnection, resolve: () => void, reject: (err: Error) => void, onRow?: (values: RowValues) => void) {
     this.conn = conn;
     this.resolve = resolve;
     this.reject = reject;
     this.out = {
-      forward: (buf, start) => { if (buf[start] === B.ErrorResponse) this.failed = 'server answered with an error'; },
+      forward: (buf, start, end) => {
+        if (buf[start] === B.ErrorResponse) this.failed = 'server answered with an error';
+        else if (buf[start] === B.DataRow && onRow !== undefined) onRow(dataRowValues(buf, start, end));
+      },
       send() {},
       flush() {},
     };
@@ -63,4 +68,22 @@ class QuietOwner implements ServerOwner {
   onStatementFailed(): void {}
   onStatementsDiscarded(): void {}
   onServerDrained(): void {}
+}
+
+/** A DataRow's columns as text (the simple protocol sends text), NULL as null. */
+function dataRowValues(buf: Buffer, start: number, end: number): RowValues {
+  const values: RowValues = [];
+  const count = buf.readInt16BE(start + 5);
+  let o = start + 7;
+  for (let i = 0; i < count && o + 4 <= end; i++) {
+    const len = buf.readInt32BE(o);
+    o += 4;
+    if (len < 0) {
+      values.push(null);
+      continue;
+    }
+    values.push(buf.toString('utf8', o, o + len));
+    o += len;
+  }
+  return values;
 }

@@ -9,7 +9,9 @@ import type { Connector, HostTarget } from '../../pool/types.js';
 import { HostSet, type RoutedHost } from '../../router/host-set.js';
 import { type ScramVerifier, parseScramVerifier, scramVerifierFromPassword } from '../../wire/postgres/scram.js';
 import type { VerifierSource } from './client-auth.js';
+import { Prober } from '../../health/prober.js';
 import { runOwnQuery } from './own-query.js';
+import { PgProbe, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS } from './pg-probe.js';
 import { PgServerConnection } from './server-connection.js';
 
 export class PgSource implements VerifierSource {
@@ -24,6 +26,9 @@ export class PgSource implements VerifierSource {
   loginFailures = 0;
   /** Outcome of the last connect any pool made to each host, by host key: null when it succeeded. */
   readonly lastConnect = new Map<string, { error: string | null; at: number }>();
+  /** Active health probes of the hosts (role, replay lag, reachability); none for an embedded source. */
+  private readonly probe: PgProbe | null = null;
+  private readonly prober: Prober<RoutedHost> | null = null;
   private readonly verifiers = new Map<string, { password: string; verifier: ScramVerifier }>();
   private readonly log: Logger;
   private readonly maxMessageSize: number;
@@ -34,6 +39,12 @@ export class PgSource implements VerifierSource {
     this.maxMessageSize = maxMessageSize;
     this.hosts = new HostSet(config.hosts);
     for (const user of config.users) this.pools.set(user.name, this.createPool(user));
+    // An embedded PGlite serves one connection, which the pool holds; it has no replicas to tell apart.
+    if (config.embedded === undefined) {
+      this.probe = new PgProbe(() => this.config, this.log);
+      this.prober = new Prober(this.hosts.hosts.map((h) => ({ host: h, health: h.health })), this.probe.probe, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS });
+      this.prober.start();
+    }
   }
 
   get name(): string { return this.config.name; }
@@ -73,6 +84,8 @@ export class PgSource implements VerifierSource {
   }
 
   async close(): Promise<void> {
+    await this.prober?.stop();
+    this.probe?.close();
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 
@@ -100,6 +113,7 @@ export class PgSource implements VerifierSource {
         } catch (err) {
           // Kept per host so that /readyz and sluice_host_up can tell which host is down.
           source.lastConnect.set(host.key, { error: err instanceof Error ? err.message : String(err), at: Date.now() });
+          host.health.recordFailure('connect');
           throw err;
         }
         source.lastConnect.set(host.key, { error: null, at: Date.now() });

@@ -6,7 +6,8 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { ServerConnectError } from '../../errors.js';
-import type { HostTarget, PooledConnection } from '../../pool/types.js';
+import type { PooledConnection } from '../../pool/types.js';
+import type { RoutedHost } from '../../router/host-set.js';
 import { CLOSE_COMPLETE, PARSE_COMPLETE, readyForQuery } from '../../wire/postgres/backend-messages.js';
 import { B, TX_IDLE } from '../../wire/postgres/constants.js';
 import { readParameterStatus } from '../../wire/postgres/fields.js';
@@ -65,7 +66,9 @@ class ReusedReadBuffer {
 const READ_BUFFER_SIZE = 64 * 1024;
 
 export interface ServerConnectOptions {
-  host: HostTarget;
+  host: RoutedHost;
+  /** Shown in pg_stat_activity until a client's own setting replaces it; 'sluice' by default. */
+  applicationName?: string;
   creds: ServerCredentials;
   timeoutMs: number;
   maxPreparedStatements: number;
@@ -75,7 +78,7 @@ export interface ServerConnectOptions {
 
 export class PgServerConnection implements PooledConnection, FrameHandler {
   readonly id = nextServerId++;
-  readonly host: HostTarget;
+  readonly host: RoutedHost;
   readonly createdAt = Date.now();
   lastUsedAt = Date.now();
   closed = false;
@@ -151,7 +154,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
         wantsStream: () => false,
         onStreamData() {},
       }, opts.maxMessageSize);
-      socket.on('connect', () => socket.write(login.startupMessage('sluice')));
+      socket.on('connect', () => socket.write(login.startupMessage(opts.applicationName ?? 'sluice')));
       socket.on('error', fail);
       socket.on('close', () => fail(new ServerConnectError(`server ${opts.host.key} closed the connection during login`)));
     });
@@ -160,9 +163,14 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
   /** True when the server has answered everything and sits outside a transaction. */
   get idle(): boolean { return this.queue.empty && this.txStatus === TX_IDLE; }
 
-  attach(owner: ServerOwner): void { this.owner = owner; }
+  /** Owned means in flight: the host's health counts it for its load score. */
+  attach(owner: ServerOwner): void {
+    if (this.owner === null) this.host.health.begin();
+    this.owner = owner;
+  }
 
   detach(): void {
+    if (this.owner !== null) this.host.health.end();
     this.owner = null;
     if (this.socket.isPaused()) this.socket.resume();
   }
@@ -206,6 +214,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     this.closed = true;
     const owner = this.owner;
     this.owner = null;
+    if (owner !== null) this.host.health.end();
     if (owner !== null && !wasClosed) owner.onServerLost(`server ${this.host.key} closed the connection`);
     this.onClosed?.(this);
   }
