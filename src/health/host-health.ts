@@ -113,6 +113,9 @@ export class HostHealth implements HealthReading {
     this.latency.add(latencyMs);
     this.errors.success(now);
     this.failuresInARow = 0;
+    // Called per query: a success cannot raise the error rate, so a healthy host needs the
+    // window summed only when latency may degrade it or an old ejection streak may be forgotten.
+    if (this.condition === 'healthy' && this.options.degradedLatencyMs <= 0 && this.streak === 0) return;
     this.evaluate(now);
   }
 
