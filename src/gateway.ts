@@ -7,6 +7,7 @@ import type { ListenAddress, PostgresSourceConfig, SluiceConfig } from './config
 import { type EmbeddedPglite, startEmbeddedPglite } from './embedded/pglite.js';
 import { Listener } from './proxy/listener.js';
 import { PgProxy } from './proxy/postgres/pg-proxy.js';
+import { RedisProxy } from './proxy/redis/redis-proxy.js';
 import { GatewayInventory } from './admin/inventory.js';
 import type { ReloadHandler } from './admin/deps.js';
 import { AdminServer } from './admin/server.js';
@@ -17,6 +18,8 @@ export class Gateway {
   readonly log: Logger;
   postgres: PgProxy | null = null;
   private pgListener: Listener | null = null;
+  /** Redis sources, each on its own listener. */
+  readonly redis: RedisProxy;
   private readonly embedded: EmbeddedPglite[] = [];
   /** Where the PostgreSQL listener is bound (its real port when configured as 0). */
   postgresAddress: ListenAddress | null = null;
@@ -36,6 +39,7 @@ export class Gateway {
   constructor(config: SluiceConfig, log: Logger) {
     this.config = config;
     this.log = log;
+    this.redis = new RedisProxy(log);
   }
 
   private postgresSources(config: SluiceConfig): PostgresSourceConfig[] {
@@ -80,6 +84,7 @@ export class Gateway {
       this.pgListener = new Listener('postgres', this.postgres, pgConfig.max_client_conn, this.log);
       this.postgresAddress = await this.pgListener.listen(pgConfig.listen);
     }
+    await this.redis.start(RedisProxy.configs(this.config));
     if (this.config.admin) {
       this.admin = new AdminServer({
         inventory: this.inventory,
@@ -110,6 +115,7 @@ export class Gateway {
       this.postgres.reload(pgConfig, this.postgresSources(config));
       if (this.pgListener) this.pgListener.maxConnections = pgConfig.max_client_conn;
     }
+    await this.redis.reload(RedisProxy.configs(config));
     this.log.info('configuration reloaded');
   }
 
@@ -118,10 +124,12 @@ export class Gateway {
     const deadline = Date.now() + timeoutMs;
     if (this.postgres) this.postgres.shuttingDown = true;
     this.pgListener?.stop();
+    this.redis.stopAccepting();
     if (this.postgres) {
       await this.postgres.drain(deadline);
       await this.postgres.close();
     }
+    await this.redis.close(deadline);
     await Promise.all(this.embedded.map((e) => e.stop()));
     // Last, so operators can watch the drain on the admin port.
     await this.admin?.close();

@@ -21,6 +21,9 @@ export const REDACT_PATHS: readonly string[] = [
   ...['password', 'server_password'].flatMap((key) => [
     `users[*].${key}`, `*.users[*].${key}`, `sources.*.users[*].${key}`, `config.sources.*.users[*].${key}`,
   ]),
+  // A Redis source's own credentials towards its servers.
+  'sources.*.server.password', 'config.sources.*.server.password',
+  'sources.*.sentinel.password', 'config.sources.*.sentinel.password',
 ];
 
 export interface LoggerOptions {
@@ -48,6 +51,12 @@ export function redactConfig(config: SluiceConfig): SluiceConfig {
   const copy = structuredClone(config);
   for (const token of copy.admin?.tokens ?? []) token.hash = REDACTED;
   for (const source of Object.values(copy.sources)) {
+    if (source.kind === 'redis') {
+      for (const user of source.users) user.password = REDACTED;
+      if (source.server) source.server.password = REDACTED;
+      if (source.sentinel?.password !== undefined) source.sentinel.password = REDACTED;
+      continue;
+    }
     for (const user of source.users) {
       user.password = REDACTED;
       if (user.server_password !== undefined) user.server_password = REDACTED;

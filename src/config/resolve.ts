@@ -3,9 +3,9 @@
  * listen addresses parsed, and the checks a schema cannot express (cross-field rules).
  */
 import { ConfigError } from '../errors.js';
-import type { AdminConfig, HostConfig, ListenAddress, PoolConfig, PostgresListenerConfig, SluiceConfig, SourceConfig } from './types.js';
-import type { RawConfig, RawListener, RawPool, RawSource } from './schema.js';
-import { HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
+import type { AdminConfig, HostConfig, ListenAddress, PoolConfig, PostgresListenerConfig, RedisSourceConfig, SluiceConfig, SourceConfig } from './types.js';
+import type { RawConfig, RawListener, RawPool, RawRedisSource, RawSource } from './schema.js';
+import { HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, REDIS_HOST_DEFAULTS, REDIS_POOL_DEFAULTS, REDIS_SOURCE_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
 import { parseDuration } from './duration.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { formatPath, type KeyPath } from './issue-text.js';
@@ -84,6 +84,48 @@ export function resolveConfig(raw: RawConfig): Resolution {
     };
   }
 
+  function redisSource(name: string, s: RawRedisSource): RedisSourceConfig {
+    const path = ['sources', name];
+    const p = { ...REDIS_POOL_DEFAULTS, ...s.pool };
+    const pp = [...path, 'pool'];
+    if (!s.hosts && !s.sentinel) issues.push(`${formatPath([...path, 'hosts'])}: required key is missing; a redis source needs hosts, or sentinel to find its primary`);
+    const seen = new Map<string, number>();
+    (s.users ?? []).forEach((user, index) => {
+      const first = seen.get(user.name);
+      if (first === undefined) seen.set(user.name, index);
+      else issues.push(`${formatPath([...path, 'users', index, 'name'])}: duplicate user ${JSON.stringify(user.name)}; user names must be unique per source (first at users[${first}])`);
+    });
+    return {
+      kind: 'redis',
+      name,
+      listen: address(s.listen, [...path, 'listen']) ?? { host: '', port: 0 },
+      hosts: (s.hosts ?? []).map((h) => ({ host: h.host, port: h.port ?? REDIS_HOST_DEFAULTS.port, role: h.role ?? REDIS_HOST_DEFAULTS.role })),
+      ...(s.sentinel && {
+        sentinel: {
+          master: s.sentinel.master,
+          hosts: s.sentinel.hosts.map((h) => ({ host: h.host, port: h.port ?? 26379 })),
+          ...(s.sentinel.password !== undefined && { password: s.sentinel.password }),
+        },
+      }),
+      users: (s.users ?? []).map((u) => ({ name: u.name, password: u.password })),
+      ...(s.server && { server: { ...(s.server.user !== undefined && { user: s.server.user }), password: s.server.password } }),
+      pool: {
+        shared_connections: p.shared_connections,
+        dedicated_size: p.dedicated_size,
+        query_wait_timeout: ms(p.query_wait_timeout, [...pp, 'query_wait_timeout']),
+        server_connect_timeout: ms(p.server_connect_timeout, [...pp, 'server_connect_timeout']),
+        server_login_retry: ms(p.server_login_retry, [...pp, 'server_login_retry']),
+        server_lifetime: ms(p.server_lifetime, [...pp, 'server_lifetime']),
+        server_idle_timeout: ms(p.server_idle_timeout, [...pp, 'server_idle_timeout']),
+        server_check_delay: ms(p.server_check_delay, [...pp, 'server_check_delay']),
+        client_output_limit: p.client_output_limit,
+      },
+      max_client_conn: s.max_client_conn ?? REDIS_SOURCE_DEFAULTS.max_client_conn,
+      allow_config_writes: s.allow_config_writes ?? REDIS_SOURCE_DEFAULTS.allow_config_writes,
+      read_from: s.read_from ?? REDIS_SOURCE_DEFAULTS.read_from,
+    };
+  }
+
   function listener(l: RawListener, path: KeyPath): PostgresListenerConfig | undefined {
     const listen = address(l.listen, [...path, 'listen']);
     return listen && {
@@ -97,8 +139,8 @@ export function resolveConfig(raw: RawConfig): Resolution {
   const adminListen = raw.admin && address(raw.admin.listen, ['admin', 'listen']);
   const postgres = raw.listeners?.postgres && listener(raw.listeners.postgres, ['listeners', 'postgres']);
   const sources: Record<string, SourceConfig> = {};
-  for (const [name, s] of Object.entries(raw.sources)) sources[name] = source(name, s);
-  const fallbacks = Object.values(sources).filter((s) => s.fallback).map((s) => s.name);
+  for (const [name, s] of Object.entries(raw.sources)) sources[name] = s.kind === 'redis' ? redisSource(name, s) : source(name, s);
+  const fallbacks = Object.values(sources).filter((s) => s.kind === 'postgres' && s.fallback).map((s) => s.name);
   if (fallbacks.length > 1) issues.push(`sources: ${fallbacks.map((n) => `sources.${n}.fallback`).join(', ')} are all true; at most one source may serve unknown database names`);
   const config: SluiceConfig = {
     ...(adminListen && raw.admin && { admin: adminConfig(raw.admin, adminListen, issues) }),
@@ -142,7 +184,8 @@ function boundAddresses(config: SluiceConfig): [string, ListenAddress][] {
   if (config.admin) bound.push(['admin.listen', config.admin.listen]);
   if (config.listeners.postgres) bound.push(['listeners.postgres.listen', config.listeners.postgres.listen]);
   for (const [name, s] of Object.entries(config.sources)) {
-    if (s.embedded) bound.push([`${formatPath(['sources', name, 'embedded', 'port'])}`, { host: '127.0.0.1', port: s.embedded.port }]);
+    if (s.kind === 'redis') bound.push([formatPath(['sources', name, 'listen']), s.listen]);
+    else if (s.embedded) bound.push([`${formatPath(['sources', name, 'embedded', 'port'])}`, { host: '127.0.0.1', port: s.embedded.port }]);
   }
   return bound;
 }

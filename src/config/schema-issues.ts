@@ -10,13 +10,38 @@ import { formatPath, showValue, type KeyPath } from './issue-text.js';
 /** One line per offending key, in document order; empty when `value` fits `schema`. */
 export function schemaIssues(schema: TSchema, value: unknown): string[] {
   const issues = new Map<string, string>();
-  for (const error of Value.Errors(schema, value)) {
-    const path = keyPath(error.path, value);
-    const key = formatPath(path);
-    // typebox may report several failed rules for one value; the first says enough.
-    if (!issues.has(key)) issues.set(key, `${key}: ${problem(error, path)}`);
-  }
+  collect(schema, value, [], issues);
   return [...issues.values()];
+}
+
+function collect(schema: TSchema, value: unknown, prefix: KeyPath, issues: Map<string, string>): void {
+  for (const error of Value.Errors(schema, value)) {
+    const path = [...prefix, ...keyPath(error.path, value)];
+    const key = formatPath(path);
+    if (issues.has(key)) continue; // typebox may report several failed rules for one value; the first says enough.
+    if (error.type === ValueErrorType.Union && typeof error.schema['discriminator'] === 'string') {
+      discriminated(error.schema, error.schema['discriminator'], error.value, path, issues);
+    } else {
+      issues.set(key, `${key}: ${problem(error, path)}`);
+    }
+  }
+}
+
+/**
+ * A union told apart by one key (a source's `kind`): report against the member that key
+ * names, so an operator reads "pool.size must be..." rather than "must be X or Y".
+ */
+function discriminated(schema: TSchema, discriminator: string, value: unknown, path: KeyPath, issues: Map<string, string>): void {
+  const members = KindGuard.IsUnion(schema) ? schema.anyOf : [];
+  const tagOf = (member: TSchema): unknown => (member['properties'] as Record<string, TSchema> | undefined)?.[discriminator]?.['const'];
+  const tags = members.map((member) => String(tagOf(member))).join(', ');
+  const tag = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[discriminator] : undefined;
+  const member = tag === undefined ? undefined : members.find((m) => tagOf(m) === tag);
+  const at = formatPath([...path, discriminator]);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) issues.set(formatPath(path), `${formatPath(path)}: must be ${describe(schema)} (got ${showValue(value, path)})`);
+  else if (tag === undefined) issues.set(at, `${at}: required key is missing; expected one of ${tags}`);
+  else if (member === undefined) issues.set(at, `${at}: must be one of ${tags} (got ${showValue(tag, [...path, discriminator])})`);
+  else collect(member, value, path, issues);
 }
 
 function problem(error: ValueError, path: KeyPath): string {

@@ -118,6 +118,77 @@ const SourceSchema = Type.Object({
   embedded: Type.Optional(EmbeddedSchema),
 }, closed);
 
+/**
+ * Redis pools: a few shared connections per host carry every client's stateless commands
+ * pipelined; dedicated ones (MULTI, blocking pops, SELECT n...) are leased from a pool.
+ */
+export const REDIS_POOL_DEFAULTS = {
+  shared_connections: 4,
+  dedicated_size: 50,
+  query_wait_timeout: '120s',
+  server_connect_timeout: '15s',
+  server_login_retry: '1s',
+  server_lifetime: '1h',
+  server_idle_timeout: '10m',
+  server_check_delay: '30s',
+  client_output_limit: 64 * 1024 * 1024,
+} as const;
+export const REDIS_SOURCE_DEFAULTS = { max_client_conn: 10000, allow_config_writes: false, read_from: 'primary' } as const;
+/** `replica`: read-only commands go to replica hosts when there are some. */
+export const REDIS_READ_FROM = ['primary', 'replica'] as const;
+export const REDIS_HOST_DEFAULTS = { port: 6379, role: 'primary' } as const;
+
+const RedisPoolSchema = Type.Object({
+  shared_connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: REDIS_POOL_DEFAULTS.shared_connections })),
+  dedicated_size: Type.Optional(Type.Integer({ minimum: 1, default: REDIS_POOL_DEFAULTS.dedicated_size })),
+  query_wait_timeout: Type.Optional(Duration(REDIS_POOL_DEFAULTS.query_wait_timeout)),
+  server_connect_timeout: Type.Optional(Duration(REDIS_POOL_DEFAULTS.server_connect_timeout)),
+  server_login_retry: Type.Optional(Duration(REDIS_POOL_DEFAULTS.server_login_retry)),
+  server_lifetime: Type.Optional(Duration(REDIS_POOL_DEFAULTS.server_lifetime)),
+  server_idle_timeout: Type.Optional(Duration(REDIS_POOL_DEFAULTS.server_idle_timeout)),
+  server_check_delay: Type.Optional(Duration(REDIS_POOL_DEFAULTS.server_check_delay)),
+  client_output_limit: Type.Optional(Type.Integer({ minimum: 65536, default: REDIS_POOL_DEFAULTS.client_output_limit, expected: 'a size in bytes of at least 65536' })),
+}, closed);
+
+const RedisHostSchema = Type.Object({
+  host: Type.String({ minLength: 1 }),
+  port: Type.Optional(Type.Integer({ ...portRange, default: REDIS_HOST_DEFAULTS.port })),
+  role: Type.Optional(OneOf(HOST_ROLES, { default: REDIS_HOST_DEFAULTS.role })),
+}, closed);
+
+const SentinelSchema = Type.Object({
+  /** The master name the sentinels monitor. */
+  master: Type.String({ minLength: 1 }),
+  hosts: Type.Array(Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Optional(Type.Integer({ ...portRange, default: 26379 })),
+  }, closed), { minItems: 1, expected: 'a non-empty list of sentinels ({ host, port })' }),
+  password: Type.Optional(Type.String({ minLength: 1 })),
+}, closed);
+
+const RedisSourceSchema = Type.Object({
+  kind: Type.Literal('redis'),
+  listen: ListenAddress,
+  hosts: Type.Optional(Type.Array(RedisHostSchema, { minItems: 1, expected: 'a non-empty list of hosts ({ host, port, role })' })),
+  sentinel: Type.Optional(SentinelSchema),
+  users: Type.Optional(Type.Array(Type.Object({
+    name: Type.String({ minLength: 1 }),
+    password: Type.String({ minLength: 1 }),
+  }, closed), { default: [], expected: 'a list of users ({ name, password }); a user named default takes AUTH with only a password' })),
+  server: Type.Optional(Type.Object({
+    user: Type.Optional(Type.String({ minLength: 1 })),
+    password: Type.String({ minLength: 1 }),
+  }, closed)),
+  pool: Type.Optional(RedisPoolSchema),
+  max_client_conn: Type.Optional(Type.Integer({ minimum: 1, default: REDIS_SOURCE_DEFAULTS.max_client_conn })),
+  allow_config_writes: Type.Optional(Type.Boolean({ default: REDIS_SOURCE_DEFAULTS.allow_config_writes })),
+  read_from: Type.Optional(OneOf(REDIS_READ_FROM, { default: REDIS_SOURCE_DEFAULTS.read_from })),
+}, closed);
+
+/** Which schema a source follows is chosen by its `kind`; schema-issues.ts reports against that one. */
+export const SOURCE_KINDS = ['postgres', 'redis'] as const;
+const AnySourceSchema = Type.Union([SourceSchema, RedisSourceSchema], { discriminator: 'kind', expected: 'a mapping of source settings with kind: postgres or kind: redis' });
+
 const PostgresListenerSchema = Type.Object({
   listen: ListenAddress,
   max_client_conn: Type.Optional(Type.Integer({ minimum: 1, default: LISTENER_DEFAULTS.max_client_conn })),
@@ -139,7 +210,7 @@ export const ConfigSchema = Type.Object({
     stats_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
   }, closed)),
   listeners: Type.Optional(Type.Object({ postgres: Type.Optional(PostgresListenerSchema) }, closed)),
-  sources: Type.Record(Type.String(), SourceSchema, { minProperties: 1, expected: 'a mapping from source name to source settings, with at least one source' }),
+  sources: Type.Record(Type.String(), AnySourceSchema, { minProperties: 1, expected: 'a mapping from source name to source settings, with at least one source' }),
   audit: Type.Optional(Type.Object({
     path: Type.String({ minLength: 1 }),
     max_size: Type.Optional(Type.Integer({ minimum: 4096, default: TOP_DEFAULTS.audit_max_size, expected: 'a size in bytes of at least 4096' })),
@@ -151,6 +222,7 @@ export const ConfigSchema = Type.Object({
 
 export type RawConfig = Static<typeof ConfigSchema>;
 export type RawSource = Static<typeof SourceSchema>;
+export type RawRedisSource = Static<typeof RedisSourceSchema>;
 export type RawPool = Static<typeof PoolSchema>;
 export type RawHost = Static<typeof HostSchema>;
 export type RawListener = Static<typeof PostgresListenerSchema>;

@@ -4,7 +4,7 @@
  * produce exactly this shape; the runtime never sees raw YAML.
  */
 
-export type SourceKind = 'postgres';
+export type SourceKind = 'postgres' | 'redis';
 export type PoolMode = 'session' | 'transaction' | 'statement';
 export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'trust';
 /** `any` (PgBouncer's auth_type=any): clients are not authenticated and any user name shares the first user's pool. */
@@ -106,7 +106,72 @@ export interface PostgresSourceConfig {
   embedded?: EmbeddedConfig;
 }
 
-export type SourceConfig = PostgresSourceConfig;
+/** Sizes and timeouts of one Redis source's backend connections; durations in milliseconds. */
+export interface RedisPoolConfig {
+  /** Pipelined connections per host and RESP version, shared by every client's stateless commands. */
+  shared_connections: number;
+  /** Most connections leased to single clients at once (MULTI, blocking pops, SELECT n, ...). */
+  dedicated_size: number;
+  /** How long a client may wait for a dedicated connection before it gets an error. */
+  query_wait_timeout: number;
+  server_connect_timeout: number;
+  server_login_retry: number;
+  server_lifetime: number;
+  server_idle_timeout: number;
+  /** A dedicated connection idle this long is PINGed before it is leased again. */
+  server_check_delay: number;
+  /** Bytes of replies queued for a client that does not read; past it the client is disconnected. */
+  client_output_limit: number;
+}
+
+export interface RedisHostConfig {
+  host: string;
+  port: number;
+  role: HostRole;
+}
+
+/** A user clients AUTH as; `default` is the one AUTH with only a password names. */
+export interface RedisUserConfig {
+  name: string;
+  password: string;
+}
+
+/** Sluice's own credentials towards the backend (AUTH [user] password); absent: no AUTH. */
+export interface RedisServerCredentials {
+  user?: string;
+  password: string;
+}
+
+/** Redis Sentinel: the primary's address is asked of the sentinels and followed on +switch-master. */
+export interface RedisSentinelConfig {
+  master: string;
+  hosts: { host: string; port: number }[];
+  password?: string;
+}
+
+export interface RedisSourceConfig {
+  kind: 'redis';
+  name: string;
+  /** Each Redis source has its own listener: RESP has no database name to route by. */
+  listen: ListenAddress;
+  /** With `sentinel`, the primary comes from the sentinels and these are replicas (or empty). */
+  hosts: RedisHostConfig[];
+  sentinel?: RedisSentinelConfig;
+  /** Empty: clients need no AUTH, as a Redis without requirepass. */
+  users: RedisUserConfig[];
+  server?: RedisServerCredentials;
+  pool: RedisPoolConfig;
+  max_client_conn: number;
+  /** Forward CONFIG SET, REWRITE and RESETSTAT (refused by default: they change the server for all). */
+  allow_config_writes: boolean;
+  /**
+   * `replica`: read-only commands (GET, LRANGE...) are served by replica hosts, so they may
+   * lag behind the primary; `primary` (the default): every command goes to the primary.
+   */
+  read_from: 'primary' | 'replica';
+}
+
+export type SourceConfig = PostgresSourceConfig | RedisSourceConfig;
 
 /** The hash-chained audit trail (logins, admin calls); absent: not written. */
 export interface AuditConfig {

@@ -2,7 +2,13 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
-import type { PoolConfig } from '../../src/config/types.js';
+import type { PoolConfig, PostgresSourceConfig, SluiceConfig } from '../../src/config/types.js';
+
+/** The PostgreSQL source `name`; undefined when absent or of another kind. */
+function pgSource(config: SluiceConfig, name: string): PostgresSourceConfig | undefined {
+  const s = config.sources[name];
+  return s?.kind === 'postgres' ? s : undefined;
+}
 
 const ISSUE_YAML = `
 admin:
@@ -77,7 +83,7 @@ sources:
   t.equal(config.admin, undefined);
   t.equal(config.log.level, 'info');
   t.equal(config.shutdown_timeout, 30_000);
-  const app = config.sources['app'];
+  const app = pgSource(config, 'app');
   t.equal(app?.name, 'app');
   t.equal(app?.database, 'app', 'database defaults to the source name');
   t.equal(app?.auth, 'scram-sha-256');
@@ -123,7 +129,7 @@ sources:
   t.strictSame(config.listeners.postgres, { listen: { host: '0.0.0.0', port: 6432 }, max_client_conn: 200, client_login_timeout: 5000, max_packet_size: 65536 });
   t.equal(config.log.level, 'debug');
   t.equal(config.shutdown_timeout, 120_000);
-  const orders = config.sources['orders'];
+  const orders = pgSource(config, 'orders');
   t.equal(orders?.database, 'orders_prod');
   t.equal(orders?.auth, 'md5');
   t.strictSame(orders?.pool, {
@@ -157,8 +163,8 @@ sources:
     embedded: { kind: pglite, port: 5499 }
     users: [{ name: postgres, password: postgres }]
 `, 'embedded.yaml');
-  t.strictSame(config.sources['demo']?.embedded, { kind: 'pglite', data_dir: '', port: 5499 });
-  t.strictSame(config.sources['demo']?.hosts, [{ host: '127.0.0.1', port: 5499, role: 'primary', zone: '', weight: 1 }]);
+  t.strictSame(pgSource(config, 'demo')?.embedded, { kind: 'pglite', data_dir: '', port: 5499 });
+  t.strictSame(pgSource(config, 'demo')?.hosts, [{ host: '127.0.0.1', port: 5499, role: 'primary', zone: '', weight: 1 }]);
 });
 
 t.test('YAML anchors and merge keys share settings between sources', async (t) => {
@@ -167,9 +173,9 @@ sources:
   a: { kind: postgres, pool: &pool { mode: session, size: 9 }, hosts: [{ host: h }], users: [{ name: u, password: p }] }
   b: { kind: postgres, pool: { <<: *pool, size: 7 }, hosts: [{ host: h }], users: [{ name: u, password: p }] }
 `, 'merge.yaml');
-  t.equal(config.sources['a']?.pool.size, 9);
-  t.equal(config.sources['b']?.pool.mode, 'session');
-  t.equal(config.sources['b']?.pool.size, 7);
+  t.equal(pgSource(config, 'a')?.pool.size, 9);
+  t.equal(pgSource(config, 'b')?.pool.mode, 'session');
+  t.equal(pgSource(config, 'b')?.pool.size, 7);
 });
 
 t.test('loadConfig reads a file; relative ${file:} paths start at its directory', async (t) => {
