@@ -39,7 +39,7 @@ export class Gateway {
   constructor(config: SluiceConfig, log: Logger) {
     this.config = config;
     this.log = log;
-    this.redis = new RedisProxy(log);
+    this.redis = new RedisProxy(log, { record: (event) => this.auditLog?.record(event) });
   }
 
   private postgresSources(config: SluiceConfig): PostgresSourceConfig[] {

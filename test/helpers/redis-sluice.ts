@@ -25,10 +25,12 @@ export interface TestRedisOptions {
   extra?: string;
   /** Leave out the default hosts (the extra lines give them). */
   omitHosts?: boolean;
+  /** Top-level YAML lines, e.g. an audit section. */
+  top?: string;
 }
 
 export async function startRedisSluice(o: TestRedisOptions = {}): Promise<TestRedisSluice> {
-  const yaml = `
+  const yaml = `${o.top ?? ''}
 sources:
   cache:
     kind: redis

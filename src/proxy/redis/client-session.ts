@@ -101,6 +101,10 @@ export class RedisClientSession implements ReplySink, SharedWaiter, LocalSession
     socket.on('close', () => this.cleanup());
   }
 
+  loginAttempt(user: string, ok: boolean): void {
+    this.ctx.audit.record({ actor: `user:${user}`, action: 'client.login', target: `source:${this.ctx.config.name}`, result: ok ? 'ok' : 'failed', source: this.address });
+  }
+
   get users(): readonly RedisUserConfig[] { return this.ctx.config.users; }
   get serverVersion(): string { return this.ctx.serverVersion(); }
 

@@ -1,5 +1,6 @@
 /** What a Redis client session needs from its source, so the session never reaches into the source's internals. */
 import type { Logger } from 'pino';
+import type { AuditSink } from '../../auth/audit/index.js';
 import type { RedisSourceConfig } from '../../config/types.js';
 import type { Pool } from '../../pool/pool.js';
 import type { RespVersion } from '../../wire/redis/index.js';
@@ -16,6 +17,8 @@ export interface RedisSourceContext {
   /** The backend's redis_version, for HELLO; '' until a connection learnt it. */
   serverVersion(): string;
   readonly stats: RedisSourceStats;
+  /** Where AUTH outcomes are recorded (the audit trail), or NO_AUDIT. */
+  readonly audit: AuditSink;
 }
 
 /** Plain counters, incremented in place and read on scrape. */

@@ -17,6 +17,8 @@ export interface LocalSession {
   user: string | null;
   readonly users: readonly RedisUserConfig[];
   readonly serverVersion: string;
+  /** An AUTH (or HELLO ... AUTH) was checked: for the audit trail. */
+  loginAttempt(user: string, ok: boolean): void;
 }
 
 const WRONGPASS_REPLY = Buffer.from(`${WRONGPASS}\r\n`);
@@ -33,7 +35,9 @@ function auth(s: LocalSession, cmd: RespCommand): Buffer {
   if (cmd.argc !== 2 && cmd.argc !== 3) return wrongArity('auth');
   if (cmd.argc === 2 && s.users.length === 0) return errorReply(AUTH_WITHOUT_PASSWORD);
   const user = cmd.argc === 3 ? cmd.argString(1) : 'default';
-  if (!checkPassword(s.users, user, cmd.arg(cmd.argc - 1))) return WRONGPASS_REPLY;
+  const ok = checkPassword(s.users, user, cmd.arg(cmd.argc - 1));
+  s.loginAttempt(user, ok);
+  if (!ok) return WRONGPASS_REPLY;
   s.user = user;
   return OK_REPLY;
 }
@@ -56,7 +60,9 @@ function hello(s: LocalSession, cmd: RespCommand): Buffer {
     const more = cmd.argc - i - 1;
     if (cmd.argIs(i, 'AUTH') && more >= 2) {
       user = cmd.argString(i + 1);
-      if (!checkPassword(s.users, user, cmd.arg(i + 2))) return WRONGPASS_REPLY;
+      const ok = checkPassword(s.users, user, cmd.arg(i + 2));
+      s.loginAttempt(user, ok);
+      if (!ok) return WRONGPASS_REPLY;
       i += 2;
     } else if (cmd.argIs(i, 'SETNAME') && more >= 1) {
       name = cmd.argString(i + 1);

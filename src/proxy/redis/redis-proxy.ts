@@ -3,6 +3,7 @@
  * to route by). The gateway starts, reloads and stops them as one.
  */
 import type { Logger } from 'pino';
+import { NO_AUDIT, type AuditSink } from '../../auth/audit/index.js';
 import type { ListenAddress, RedisSourceConfig, SluiceConfig } from '../../config/types.js';
 import { Listener } from '../listener.js';
 import { RedisSource } from './redis-source.js';
@@ -17,7 +18,7 @@ export class RedisProxy {
   readonly sources = new Map<string, Running>();
   private readonly log: Logger;
 
-  constructor(log: Logger) {
+  constructor(log: Logger, private readonly audit: AuditSink = NO_AUDIT) {
     this.log = log;
   }
 
@@ -67,7 +68,7 @@ export class RedisProxy {
   }
 
   private async add(config: RedisSourceConfig): Promise<void> {
-    const source = new RedisSource(config, this.log);
+    const source = new RedisSource(config, this.log, this.audit);
     await source.start();
     const listener = new Listener(`redis:${config.name}`, source, config.max_client_conn, this.log);
     const address = await listener.listen(config.listen);

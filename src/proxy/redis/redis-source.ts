@@ -4,6 +4,7 @@
  */
 import type net from 'node:net';
 import type { Logger } from 'pino';
+import type { AuditSink } from '../../auth/audit/index.js';
 import type { HostConfig, RedisSourceConfig } from '../../config/types.js';
 import { Pool } from '../../pool/pool.js';
 import type { Connector, HostTarget } from '../../pool/types.js';
@@ -36,7 +37,7 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
   private primary: { host: string; port: number } | null = null;
   private sentinel: SentinelWatch | null = null;
 
-  constructor(config: RedisSourceConfig, log: Logger) {
+  constructor(config: RedisSourceConfig, log: Logger, readonly audit: AuditSink) {
     this.config = config;
     this.log = log.child({ source: config.name });
     this.hosts = new HostSet(hostConfigs(config, null));
