@@ -110,3 +110,45 @@ export class MysqlProtocolError extends SluiceError {
 export class FailoverError extends SluiceError {
   constructor(code: 'SLUICE_FAILOVER_TIMEOUT' | 'SLUICE_FAILOVER_CANCELLED', message: string) { super(code, message); }
 }
+
+/**
+ * A Fernet key or token was refused. Every token failure is one code per cause so callers and
+ * tests can tell a wrong key (SIGNATURE) from a damaged file (MALFORMED), but none of them
+ * says more than the cause: an attacker learns nothing from which check failed first.
+ */
+export type FernetErrorCode =
+  | 'SLUICE_FERNET_KEY_INVALID'
+  | 'SLUICE_FERNET_TOKEN_MALFORMED'
+  | 'SLUICE_FERNET_TOKEN_VERSION'
+  | 'SLUICE_FERNET_TOKEN_SIGNATURE'
+  | 'SLUICE_FERNET_TOKEN_PADDING'
+  | 'SLUICE_FERNET_TOKEN_FUTURE'
+  | 'SLUICE_FERNET_TOKEN_EXPIRED';
+
+export class FernetError extends SluiceError {
+  declare readonly code: FernetErrorCode;
+  constructor(code: FernetErrorCode, message: string) { super(code, message); }
+}
+
+/**
+ * The local credential store (`sluice secrets`) or its master key could not be used. The
+ * message always says what to do next (the chmod to run, the command to create the key...).
+ */
+export type SecretStoreErrorCode =
+  | 'SLUICE_SECRETS_KEY_MISSING'
+  | 'SLUICE_SECRETS_KEY_EXISTS'
+  | 'SLUICE_SECRETS_KEY_INVALID'
+  | 'SLUICE_SECRETS_KEY_PERMISSIONS'
+  | 'SLUICE_SECRETS_STORE_INVALID'
+  | 'SLUICE_SECRETS_STORE_IO'
+  | 'SLUICE_SECRETS_STORE_BUSY'
+  | 'SLUICE_SECRETS_NAME_INVALID'
+  | 'SLUICE_SECRETS_NOT_FOUND'
+  | 'SLUICE_SECRETS_VALUE_MISSING'
+  | 'SLUICE_SECRETS_UNREADABLE'
+  | 'SLUICE_SECRETS_ROTATION';
+
+export class SecretStoreError extends SluiceError {
+  declare readonly code: SecretStoreErrorCode;
+  constructor(code: SecretStoreErrorCode, message: string, options?: { cause?: unknown }) { super(code, message, options); }
+}

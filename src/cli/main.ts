@@ -21,6 +21,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return (await import('./audit.js')).runAudit(args);
     case 'token':
       return (await import('./token.js')).runToken(args);
+    case 'secrets':
+      return (await import('./secrets.js')).runSecrets(args);
     case '--help':
     case '-h':
     case 'help':

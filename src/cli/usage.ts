@@ -14,6 +14,12 @@ export const USAGE = `Usage:
       to note elsewhere, 1 naming the first edited, removed, reordered or duplicated line.
   sluice token create --role viewer|operator|admin [--name NAME] [--json]
       Print a new admin API bearer token and the admin.tokens line (its hash) to add to FILE.
+  sluice secrets init|set NAME|get NAME|list|rm NAME|rotate-key [--finish] [--store FILE] [--key-file FILE]
+      The local credential store for \${secret:NAME}: set reads the value from stdin, get prints
+      it. Store: --store, else $SLUICE_SECRETS_FILE, else ./sluice-secrets.json. Master key:
+      --key-file, else $SLUICE_MASTER_KEY (the key itself), else $SLUICE_MASTER_KEY_FILE, else
+      ./sluice-master.key (mode 0600). rotate-key adds a new key and re-encrypts; the old key
+      still decrypts until rotate-key --finish.
   sluice --help | --version
 
 LEVEL is one of trace, debug, info, warn, error, fatal (default: log.level from FILE).

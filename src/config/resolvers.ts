@@ -1,6 +1,7 @@
-/** The built-in reference schemes: `${env:NAME}` and `${file:PATH}`. */
+/** The built-in reference schemes: `${env:NAME}`, `${file:PATH}` and `${secret:NAME}` (the local credential store). */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { secretResolver } from '../auth/secrets/secret-resolver.js';
 import type { ReferenceResolver, ReferenceResolvers } from './references.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -25,4 +26,4 @@ export const fileResolver: ReferenceResolver = async (path, { baseDir }) => {
   return text.replace(/\r?\n$/, '');
 };
 
-export const defaultResolvers: ReferenceResolvers = { env: envResolver, file: fileResolver };
+export const defaultResolvers: ReferenceResolvers = { env: envResolver, file: fileResolver, secret: secretResolver };

@@ -75,16 +75,16 @@ t.test('$${ writes a literal ${, and substituted text is not scanned again', asy
 
 t.test('malformed references', async (t) => {
   t.strictSame(await issuesOf(yaml({ password: '"${PW}"' }), { env: {} }), [
-    'sources.bench.users[0].password: reference ${PW} has no scheme; expected one of ${env:...}, ${file:...}, e.g. ${env:PW} (write $${ for a literal ${)',
+    'sources.bench.users[0].password: reference ${PW} has no scheme; expected one of ${env:...}, ${file:...}, ${secret:...}, e.g. ${env:PW} (write $${ for a literal ${)',
   ]);
   t.strictSame(await issuesOf(yaml({ password: '"${vault:kv/db}"' }), { env: {} }), [
-    'sources.bench.users[0].password: unknown reference scheme in ${vault:kv/db}; expected one of ${env:...}, ${file:...} (write $${ for a literal ${)',
+    'sources.bench.users[0].password: unknown reference scheme in ${vault:kv/db}; expected one of ${env:...}, ${file:...}, ${secret:...} (write $${ for a literal ${)',
   ]);
   t.strictSame(await issuesOf(yaml({ password: '"${env:PW"' }), { env: {} }), [
     'sources.bench.users[0].password: unterminated reference ${env:PW; expected ${scheme:argument} (write $${ for a literal ${)',
   ]);
   t.strictSame(await issuesOf(yaml({ password: '"${constructor:x}"' }), { env: {} }), [
-    'sources.bench.users[0].password: unknown reference scheme in ${constructor:x}; expected one of ${env:...}, ${file:...} (write $${ for a literal ${)',
+    'sources.bench.users[0].password: unknown reference scheme in ${constructor:x}; expected one of ${env:...}, ${file:...}, ${secret:...} (write $${ for a literal ${)',
   ], 'object prototype names are not schemes');
 });
 
