@@ -164,7 +164,18 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
   hostHealthGauge(register, 'sluice_host_error_rate', 'Failures ÷ outcomes over the health window', (h) => h.errorRate);
   hostHealthGauge(register, 'sluice_host_in_flight', 'Server connections to the host owned by a client or a probe now', (h) => h.inFlight);
   hostHealthGauge(register, 'sluice_host_replication_lag_seconds', 'Replay lag reported by the host\'s last probe (absent on a primary)', (h) => h.lagSeconds);
-  hostHealthGauge(register, 'sluice_host_ejections', 'Times the host was ejected (marked down) since start', (h) => h.ejections);
+  for (const [name, help, value] of [
+    ['sluice_host_ejections_total', 'Times the host was ejected (marked down)', (h: HostHealthView) => h.ejections],
+    ['sluice_host_state_changes_total', 'Changes of the host\'s health state', (h: HostHealthView) => h.stateChanges],
+  ] as const) {
+    new Counter({
+      name, help, registers: [register], labelNames: HOST_LABELS,
+      collect() {
+        this.reset();
+        for (const h of inventory.hosts()) this.inc({ source: h.source, host: h.key, protocol: PROTOCOL }, value(h.health));
+      },
+    });
+  }
   new Gauge({
     name: 'sluice_host_state', help: '1 for the host\'s current health state (healthy, degraded, down, half-open, draining)', registers: [register],
     labelNames: [...HOST_LABELS, 'state'],

@@ -63,5 +63,6 @@ t.test('a host that refuses connections goes down', async (t) => {
   t.equal(down!.health.observedRole, 'primary', 'the configured role stands until a probe answers');
   const metrics = await (await fetch(`${s.adminUrl}/metrics`)).text();
   t.match(metrics, /^sluice_host_state\{source="app",host="127\.0\.0\.1:\d+",protocol="postgres",state="down"\} 1$/m);
-  t.match(metrics, /^sluice_host_ejections\{source="app",host="127\.0\.0\.1:\d+",protocol="postgres"\} [1-9]/m);
+  t.match(metrics, /^sluice_host_ejections_total\{source="app",host="127\.0\.0\.1:\d+",protocol="postgres"\} [1-9]/m);
+  t.match(metrics, /^sluice_host_state_changes_total\{source="app",host="127\.0\.0\.1:\d+",protocol="postgres"\} [1-9]/m);
 });

@@ -38,6 +38,12 @@ export class PgSource implements VerifierSource {
     this.log = log.child({ source: config.name });
     this.maxMessageSize = maxMessageSize;
     this.hosts = new HostSet(config.hosts);
+    for (const h of this.hosts.hosts) {
+      h.health.listen({
+        stateChanged: (_, from, to, reason) => this.log[to === 'down' ? 'warn' : 'info']({ host: h.key, from, to, reason }, 'host health changed'),
+        roleChanged: (_, from, to, reason) => this.log.warn({ host: h.key, from, to, reason }, 'host role changed'),
+      });
+    }
     for (const user of config.users) this.pools.set(user.name, this.createPool(user));
     // An embedded PGlite serves one connection, which the pool holds; it has no replicas to tell apart.
     if (config.embedded === undefined) {
