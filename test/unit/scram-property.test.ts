@@ -55,6 +55,18 @@ const honestFinal = (() => {
   return client.handleServerFirst(new ScramServerSession(verifier, 'SRV').handleClientFirst(Buffer.from(CLIENT_FIRST)));
 })().toString('latin1');
 
+/**
+ * The password as PBKDF2's HMAC key sees it: HMAC pads a key shorter than its block (64 bytes;
+ * these are at most 48) with zero bytes, so passwords that differ only by trailing NULs derive
+ * the same SCRAM keys (in PostgreSQL too; libpq cannot even send a NUL in a password).
+ */
+function hmacKey(password: string): Buffer {
+  const bytes = Buffer.from(saslprep(password));
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return bytes.subarray(0, end);
+}
+
 t.test('round trip: right password succeeds, wrong one fails', async (t) => {
   const password = fc.string({ unit: 'binary', maxLength: 24 });
   const salt = fc.uint8Array({ minLength: 1, maxLength: 32 }).map((a) => Buffer.from(a));
@@ -65,7 +77,7 @@ t.test('round trip: right password succeeds, wrong one fails', async (t) => {
       const client = new ScramClientSession(tried);
       const serverFirst = server.handleClientFirst(client.clientFirst());
       const result = server.handleClientFinal(client.handleServerFirst(serverFirst));
-      const same = Buffer.from(saslprep(right)).equals(Buffer.from(saslprep(tried)));
+      const same = hmacKey(right).equals(hmacKey(tried));
       if (same !== result.ok) return false;
       if (result.ok) client.verifyServerFinal(result.serverFinal);
       return true;
