@@ -24,7 +24,7 @@ export class Gateway {
   /** Where the PostgreSQL listener is bound (its real port when configured as 0). */
   postgresAddress: ListenAddress | null = null;
   /** The read model every admin view shares (HTTP API, Prometheus, console). */
-  readonly inventory = new GatewayInventory(() => this.postgres);
+  readonly inventory = new GatewayInventory(() => this.postgres, () => this.redis);
   private admin: AdminServer | null = null;
   /** Where the admin HTTP port is bound, when `admin` is configured. */
   adminAddress: ListenAddress | null = null;

@@ -109,6 +109,22 @@ export interface StatsView {
   poolTimeouts?: number;
 }
 
+/** A Redis source's figures: clients, connections and command counters since start. */
+export interface RedisSourceView {
+  source: string;
+  clients: number;
+  sharedConnections: number;
+  /** Dedicated connections (MULTI, blocking commands, ...) by state. */
+  dedicatedActive: number;
+  dedicatedIdle: number;
+  dedicatedSize: number;
+  commands: number;
+  refused: number;
+  dedicatedLeases: number;
+  protocolErrors: number;
+  outputLimitCloses: number;
+}
+
 /** A pool's latency histograms, for Prometheus. */
 export interface LatencyView {
   source: string;

@@ -6,9 +6,10 @@
 import type { Pool } from '../pool/pool.js';
 import type { SessionHandle } from '../proxy/postgres/context.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
+import type { RedisProxy } from '../proxy/redis/redis-proxy.js';
 import type { PgServerConnection } from '../proxy/postgres/server-connection.js';
 import type { HealthSnapshot } from '../health/types.js';
-import type { ClientView, HostHealthView, HostView, Inventory, LatencyView, LoginFailureView, PoolView, ServerView, StatsView } from './inventory-types.js';
+import type { ClientView, HostHealthView, HostView, Inventory, LatencyView, LoginFailureView, RedisSourceView, PoolView, ServerView, StatsView } from './inventory-types.js';
 
 type PgPool = Pool<PgServerConnection>;
 
@@ -24,8 +25,21 @@ function healthView(h: HealthSnapshot): HostHealthView {
 }
 
 export class GatewayInventory implements Inventory {
-  /** A getter, not the proxy: the gateway creates its proxy in start(), after the admin side may exist. */
-  constructor(private readonly proxy: () => PgProxy | null) {}
+  /** Getters, not the proxies: the gateway creates its proxy in start(), after the admin side may exist. */
+  constructor(private readonly proxy: () => PgProxy | null, private readonly redis: () => RedisProxy | null = () => null) {}
+
+  redisSources(): RedisSourceView[] {
+    const views: RedisSourceView[] = [];
+    for (const [name, { source }] of this.redis()?.sources ?? []) {
+      const d = source.dedicated.snapshot();
+      views.push({
+        source: name, clients: source.clients.size, sharedConnections: source.sharedConnections,
+        dedicatedActive: d.active, dedicatedIdle: d.idle, dedicatedSize: d.size,
+        ...source.stats,
+      });
+    }
+    return views;
+  }
 
   private *poolEntries(): IterableIterator<PoolEntry> {
     const proxy = this.proxy();

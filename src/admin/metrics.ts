@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { AuditLog } from '../auth/audit/index.js';
 import { BucketedHistogram } from './bucketed-histogram.js';
 import type { GatewayInventory } from './inventory.js';
-import type { HostHealthView } from './inventory-types.js';
+import type { HostHealthView, RedisSourceView } from './inventory-types.js';
 
 const PROTOCOL = 'postgres';
 const POOL_LABELS = ['source', 'user', 'protocol'] as const;
@@ -136,6 +136,39 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
       for (const h of inventory.hosts()) this.set({ source: h.source, host: h.key, protocol: PROTOCOL }, h.disabled ? 1 : 0);
     },
   });
+  // Redis sources: one series per source (RESP names no user to pool by).
+  const redisGauges: [string, string, (r: RedisSourceView) => number][] = [
+    ['sluice_redis_clients', 'Redis client connections', (r) => r.clients],
+    ['sluice_redis_shared_connections', 'Shared (pipelined) backend connections open', (r) => r.sharedConnections],
+    ['sluice_redis_dedicated_active', 'Dedicated backend connections held by a client (MULTI, blocking, SELECT n ...)', (r) => r.dedicatedActive],
+    ['sluice_redis_dedicated_idle', 'Dedicated backend connections idle in their pool', (r) => r.dedicatedIdle],
+  ];
+  for (const [name, help, value] of redisGauges) {
+    new Gauge({
+      name, help, registers: [register], labelNames: ['source', 'protocol'],
+      collect() {
+        this.reset();
+        for (const r of inventory.redisSources()) this.set({ source: r.source, protocol: 'redis' }, value(r));
+      },
+    });
+  }
+  const redisCounters: [string, string, (r: RedisSourceView) => number][] = [
+    ['sluice_redis_commands_total', 'Commands received from Redis clients', (r) => r.commands],
+    ['sluice_redis_refused_commands_total', 'Commands Sluice refused (SHUTDOWN, DEBUG, CONFIG SET ...)', (r) => r.refused],
+    ['sluice_redis_dedicated_leases_total', 'Times a client took a dedicated connection', (r) => r.dedicatedLeases],
+    ['sluice_redis_protocol_errors_total', 'Clients closed for malformed RESP', (r) => r.protocolErrors],
+    ['sluice_redis_output_limit_closes_total', 'Clients closed for not reading their replies (client_output_limit)', (r) => r.outputLimitCloses],
+  ];
+  for (const [name, help, value] of redisCounters) {
+    new Counter({
+      name, help, registers: [register], labelNames: ['source', 'protocol'],
+      collect() {
+        this.reset();
+        for (const r of inventory.redisSources()) this.inc({ source: r.source, protocol: 'redis' }, value(r));
+      },
+    });
+  }
+
   // The audit log's own health: a failing disk must page someone before records are dropped.
   const auditCounters: [string, string, (log: AuditLog) => number][] = [
     ['sluice_audit_records_total', 'Audit records written to the audit log', (l) => l.recordsWritten],
