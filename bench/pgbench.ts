@@ -20,6 +20,8 @@ export interface RunSpec {
   clients: number;
   threads: number;
   seconds: number;
+  /** Extra libpq environment, e.g. PGSSLMODE=require. */
+  env?: Record<string, string>;
 }
 
 export type RunResult =
@@ -56,7 +58,7 @@ export async function runPgbench(spec: RunSpec): Promise<RunResult> {
       BENCH_DB,
     ];
     // Connecting 1000 clients takes a while; a hung target must not hang the benchmark.
-    const result = await runCommand('pgbench', args, { timeoutMs: (spec.seconds + 120) * 1000 });
+    const result = await runCommand('pgbench', args, { timeoutMs: (spec.seconds + 120) * 1000, ...(spec.env && { env: { ...process.env, ...spec.env } }) });
     if (result.timedOut) return { ok: false, error: `timed out after ${spec.seconds + 120} s` };
     const tps = Number(/^tps = ([\d.]+)/m.exec(result.stdout)?.[1]);
     const avgMs = Number(/^latency average = ([\d.]+) ms/m.exec(result.stdout)?.[1]);

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineFacts } from './machine.js';
-import { BENCH_DB, BENCH_PASSWORD, BENCH_USER, ensureBenchData, runPgbench, type RunResult } from './pgbench.js';
+import { BENCH_DB, BENCH_PASSWORD, BENCH_USER, ensureBenchData, runPgbench } from './pgbench.js';
 import { freePort } from './proc.js';
 import { machineLines, writeSection } from './report.js';
+import { median, tps } from './rounds.js';
 import { startSluice } from './sluice.js';
 
 const POOL_SIZE = 50;
@@ -49,16 +50,6 @@ function startScraper(url: string): { stop(): Promise<ScrapeFigures> } {
   return { async stop() { running = false; await loop; return figures; } };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function tps(result: RunResult): number {
-  if (!result.ok) throw new Error(`pgbench failed: ${result.error}`);
-  return result.tps;
-}
 
 async function main(): Promise<void> {
   await ensureBenchData();

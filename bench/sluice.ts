@@ -9,12 +9,13 @@ import type { PoolerSetup } from './pgbouncer.js';
 // dist-bench/bench/sluice.js -> the repository's dist/cli/main.js, whatever the working directory.
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-export async function startSluice(dir: string, setup: PoolerSetup): Promise<RunningPooler> {
+/** `listener`: more settings for listeners.postgres, e.g. client_tls. */
+export async function startSluice(dir: string, setup: PoolerSetup, listener: Record<string, unknown> = {}): Promise<RunningPooler> {
   const config = join(dir, 'sluice.yaml');
   const adminPort = await freePort();
   await writeFile(config, stringify({
     admin: { listen: `127.0.0.1:${adminPort}`, auth: 'none' },
-    listeners: { postgres: { listen: `127.0.0.1:${setup.port}`, max_client_conn: setup.maxClientConn } },
+    listeners: { postgres: { listen: `127.0.0.1:${setup.port}`, max_client_conn: setup.maxClientConn, ...listener } },
     sources: {
       [setup.database]: {
         kind: 'postgres',

@@ -60,6 +60,11 @@ export class AuthError extends SluiceError {
   constructor(code: 'SLUICE_AUTH_FAILED' | 'SLUICE_AUTH_UNKNOWN_USER' | 'SLUICE_AUTH_UNSUPPORTED', message: string) { super(code, message); }
 }
 
+/** auth_query could not be run (auth_user cannot log in, the query failed or timed out); never cached. */
+export class AuthQueryError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) { super('SLUICE_AUTH_QUERY_FAILED', message, options); }
+}
+
 /**
  * The audit log could not be opened, resumed or written. Open and resume errors are thrown
  * by AuditLog.open; write errors are never thrown into callers but handed to its onError.
@@ -111,6 +116,11 @@ export class FailoverError extends SluiceError {
   constructor(code: 'SLUICE_FAILOVER_TIMEOUT' | 'SLUICE_FAILOVER_CANCELLED', message: string) { super(code, message); }
 }
 
+/** No host may serve this unit of work: a read with primary_reads never and no replica up, or every host down. */
+export class NoHostError extends SluiceError {
+  constructor(message: string) { super('SLUICE_NO_HOST', message); }
+}
+
 /**
  * A Fernet key or token was refused. Every token failure is one code per cause so callers and
  * tests can tell a wrong key (SIGNATURE) from a damaged file (MALFORMED), but none of them
@@ -151,4 +161,21 @@ export type SecretStoreErrorCode =
 export class SecretStoreError extends SluiceError {
   declare readonly code: SecretStoreErrorCode;
   constructor(code: SecretStoreErrorCode, message: string, options?: { cause?: unknown }) { super(code, message, options); }
+}
+
+/**
+ * A `${vault:...}`, `${vault-db:...}`, `${aws-sm:...}` or `${azure-kv:...}` reference could not
+ * be resolved or refreshed. Messages name the reference and the backend's answer, never a value.
+ */
+export type SecretBackendErrorCode =
+  | 'SLUICE_SECRET_BACKEND_UNCONFIGURED'
+  | 'SLUICE_SECRET_REFERENCE_INVALID'
+  | 'SLUICE_SECRET_BACKEND_UNREACHABLE'
+  | 'SLUICE_SECRET_BACKEND_DENIED'
+  | 'SLUICE_SECRET_NOT_FOUND'
+  | 'SLUICE_SECRET_BACKEND_RESPONSE';
+
+export class SecretBackendError extends SluiceError {
+  declare readonly code: SecretBackendErrorCode;
+  constructor(code: SecretBackendErrorCode, message: string, options?: { cause?: unknown }) { super(code, message, options); }
 }

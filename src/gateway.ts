@@ -8,10 +8,14 @@ import { type EmbeddedPglite, startEmbeddedPglite } from './embedded/pglite.js';
 import { Listener } from './proxy/listener.js';
 import { PgProxy } from './proxy/postgres/pg-proxy.js';
 import { RedisProxy } from './proxy/redis/redis-proxy.js';
+import { MysqlProxy } from './proxy/mysql/mysql-proxy.js';
 import { GatewayInventory } from './admin/inventory.js';
 import type { ReloadHandler } from './admin/deps.js';
 import { AdminServer } from './admin/server.js';
+import { createDiscovery } from './discovery/wiring.js';
+import type { DiscoveryService } from './discovery/service.js';
 import { AuditLog, NO_AUDIT, type AuditSink } from './auth/audit/index.js';
+import { LoginGuard } from './auth/login-guard.js';
 
 export class Gateway {
   config: SluiceConfig;
@@ -20,6 +24,8 @@ export class Gateway {
   private pgListener: Listener | null = null;
   /** Redis sources, each on its own listener. */
   readonly redis: RedisProxy;
+  /** The MySQL/MariaDB listener and its sources, when listeners.mysql is configured. */
+  mysql: MysqlProxy | null = null;
   private readonly embedded: EmbeddedPglite[] = [];
   /** Where the PostgreSQL listener is bound (its real port when configured as 0). */
   postgresAddress: ListenAddress | null = null;
@@ -35,11 +41,17 @@ export class Gateway {
   reloadHandler: ReloadHandler | null = null;
   /** The audit trail when `audit` is configured; its figures are exported on /metrics. */
   auditLog: AuditLog | null = null;
+  /** Schema discovery when `discovery:` is configured (docs/discovery.md). */
+  discovery: DiscoveryService | null = null;
+  /** Brute-force protection shared by every protocol's logins; its figures are on /metrics. */
+  readonly loginGuard: LoginGuard;
 
   constructor(config: SluiceConfig, log: Logger) {
     this.config = config;
+    this.loginGuard = new LoginGuard(config.brute_force);
     this.log = log;
     this.redis = new RedisProxy(log, { record: (event) => this.auditLog?.record(event) });
+    this.redis.loginGuard = this.loginGuard;
   }
 
   private postgresSources(config: SluiceConfig): PostgresSourceConfig[] {
@@ -73,6 +85,7 @@ export class Gateway {
     if (pgConfig) {
       this.postgres = new PgProxy(pgConfig, this.postgresSources(this.config), this.log);
       this.postgres.audit = audit;
+      this.postgres.loginGuard = this.loginGuard;
       const inventory = this.inventory;
       // The CLI replaces reload and shutdown with its own (re-read the file; exit the process).
       this.postgres.console = {
@@ -85,16 +98,24 @@ export class Gateway {
       this.postgresAddress = await this.pgListener.listen(pgConfig.listen);
     }
     await this.redis.start(RedisProxy.configs(this.config));
+    if (this.config.listeners.mysql) {
+      this.mysql = new MysqlProxy(this.config.listeners.mysql, MysqlProxy.configs(this.config), this.log);
+      await this.mysql.listen();
+    }
+    this.discovery = createDiscovery(() => this.config, this.inventory, this.log);
     if (this.config.admin) {
       this.admin = new AdminServer({
         inventory: this.inventory,
         proxy: () => this.postgres,
+        redis: () => this.redis,
         config: () => this.config,
         listenerProblems: () => (this.config.listeners.postgres && this.postgresAddress === null ? ['the postgres listener is not bound'] : []),
         reloadHandler: () => this.reloadHandler,
         log: this.log.child({ component: 'admin' }),
         audit,
         auditLog: () => this.auditLog,
+        loginGuard: this.loginGuard,
+        discovery: () => this.discovery,
       });
       this.adminAddress = await this.admin.listen(this.config.admin.listen);
       this.log.info({ listener: 'admin', address: `${this.adminAddress.host}:${this.adminAddress.port}` }, 'listening');
@@ -110,12 +131,15 @@ export class Gateway {
       this.log.warn({ before: this.config.audit ?? null, after: config.audit ?? null }, 'audit settings changed; they take effect at the next start (the open log keeps its chain until then)');
     }
     this.config = config;
+    if (config.brute_force) this.loginGuard.configure(config.brute_force);
     const pgConfig = config.listeners.postgres;
     if (this.postgres && pgConfig) {
       this.postgres.reload(pgConfig, this.postgresSources(config));
       if (this.pgListener) this.pgListener.maxConnections = pgConfig.max_client_conn;
     }
     await this.redis.reload(RedisProxy.configs(config));
+    if (this.mysql && config.listeners.mysql) this.mysql.reload(config.listeners.mysql, MysqlProxy.configs(config));
+    this.discovery?.schedule();
     this.log.info('configuration reloaded');
   }
 
@@ -125,12 +149,15 @@ export class Gateway {
     if (this.postgres) this.postgres.shuttingDown = true;
     this.pgListener?.stop();
     this.redis.stopAccepting();
+    this.mysql?.stopAccepting();
     if (this.postgres) {
       await this.postgres.drain(deadline);
       await this.postgres.close();
     }
     await this.redis.close(deadline);
+    await this.mysql?.close();
     await Promise.all(this.embedded.map((e) => e.stop()));
+    await this.discovery?.close();
     // Last, so operators can watch the drain on the admin port.
     await this.admin?.close();
     this.auditLog?.close();

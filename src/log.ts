@@ -5,6 +5,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogConfig, SluiceConfig } from './config/types.js';
+import { redactDiscoveryOnlySource } from './discovery/source-config.js';
 
 export const REDACTED = '[redacted]';
 
@@ -55,6 +56,10 @@ export function redactConfig(config: SluiceConfig): SluiceConfig {
       for (const user of source.users) user.password = REDACTED;
       if (source.server) source.server.password = REDACTED;
       if (source.sentinel?.password !== undefined) source.sentinel.password = REDACTED;
+      continue;
+    }
+    if (source.kind === 's3' || source.kind === 'mongodb') {
+      redactDiscoveryOnlySource(source, REDACTED);
       continue;
     }
     for (const user of source.users) {

@@ -5,7 +5,14 @@
  */
 import type { LatencyHistogram } from '../pool/latency-histogram.js';
 
+/** The wire protocol of a source; views without one are PostgreSQL's. */
+export type ViewProtocol = 'postgres' | 'redis';
+
+/** What a Redis server connection is for: shared (pipelined by many clients), dedicated (leased), subscriber (pub/sub fan-out). */
+export type RedisConnectionKind = 'shared' | 'dedicated' | 'subscriber';
+
 export interface PoolView {
+  protocol?: ViewProtocol;
   source: string;
   user: string;
   mode: 'session' | 'transaction' | 'statement';
@@ -25,9 +32,16 @@ export interface PoolView {
   /** Oldest wait in the queue now, in microseconds. */
   maxWaitUs: number;
   paused: boolean;
+  /**
+   * Seconds until the wait queue starts to grow on the demand trend of the last minutes
+   * (pool/queue-forecast.ts): 0 once clients queue, null while demand is flat or falling.
+   */
+  queueForecastSeconds?: number | null;
 }
 
 export interface ClientView {
+  protocol?: ViewProtocol;
+  /** Unique within its protocol. */
   id: number;
   source: string;
   user: string;
@@ -38,9 +52,15 @@ export interface ClientView {
   /** Server connection id while one is attached. */
   serverId: number | null;
   applicationName: string;
+  /** Where the client connected to, when not the PostgreSQL listener (each Redis source has its own). */
+  localAddr?: string;
+  localPort?: number;
+  /** "TLSv1.3/TLS_AES_256_GCM_SHA384" over TLS (PgBouncer's tls column); absent or empty in plain text. */
+  tls?: string;
 }
 
 export interface ServerView {
+  protocol?: ViewProtocol;
   id: number;
   source: string;
   user: string;
@@ -50,9 +70,15 @@ export interface ServerView {
   backendPid: number;
   clientId: number | null;
   preparedStatements: number;
+  /** Redis only: the connection's use, and how many clients share it (shared connections). */
+  kind?: RedisConnectionKind;
+  clients?: number;
+  /** As ClientView.tls, for the connection towards the server (server_tls). */
+  tls?: string;
 }
 
 export interface HostView {
+  protocol?: ViewProtocol;
   source: string;
   key: string;
   host: string;
@@ -72,7 +98,7 @@ export interface HostView {
 
 export interface HostHealthView {
   state: 'healthy' | 'degraded' | 'down' | 'half-open' | 'draining';
-  /** From probes (pg_is_in_recovery); the configured role until the first probe. */
+  /** From probes (PostgreSQL pg_is_in_recovery, Redis ROLE); the configured role until the first probe. */
   observedRole: 'primary' | 'replica' | 'unknown';
   /** Latency EWMA × (1 + in flight) ÷ weight: lower is better. */
   score: number;
@@ -89,6 +115,7 @@ export interface HostHealthView {
 
 /** Totals since start per (source, user), as in SHOW STATS_TOTALS; averages are derived. */
 export interface StatsView {
+  protocol?: ViewProtocol;
   source: string;
   user: string;
   transactions: number;

@@ -1,8 +1,10 @@
 /**
- * The read model (inventory-types.ts) over the live PostgreSQL proxy: every call walks the
+ * The read model (inventory-types.ts) over the live PostgreSQL and Redis proxies (Redis rows
+ * from redis-inventory.ts, after PostgreSQL's): every call walks the
  * sources, pools and sessions as they are now, so the HTTP API, Prometheus and the console
  * show one truth and nothing on the forwarding path keeps a copy for them.
  */
+import { tlsDescription } from '../proxy/tls/tls-description.js';
 import type { Pool } from '../pool/pool.js';
 import type { SessionHandle } from '../proxy/postgres/context.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
@@ -10,6 +12,7 @@ import type { RedisProxy } from '../proxy/redis/redis-proxy.js';
 import type { PgServerConnection } from '../proxy/postgres/server-connection.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { ClientView, HostHealthView, HostView, Inventory, LatencyView, LoginFailureView, RedisSourceView, PoolView, ServerView, StatsView } from './inventory-types.js';
+import { redisClients, redisHosts, redisPools, redisServers, redisStats } from './redis-inventory.js';
 
 type PgPool = Pool<PgServerConnection>;
 
@@ -22,6 +25,11 @@ function healthView(h: HealthSnapshot): HostHealthView {
     errorRate: h.errorRate, inFlight: h.inFlight, lagSeconds: h.lagSeconds,
     ejections: h.ejections, stateChanges: h.stateChanges,
   };
+}
+
+/** JSON has no Infinity: "not rising" travels as null. */
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
 
 export class GatewayInventory implements Inventory {
@@ -72,9 +80,11 @@ export class GatewayInventory implements Inventory {
         source, user, mode: snap.mode, size: snap.size,
         clActive: c?.active ?? 0, clWaiting: c?.waiting ?? 0, clIdle: c?.idle ?? 0,
         svActive: snap.active, svIdle: snap.idle - used, svUsed: used, svTested: snap.tested, svLogin: snap.connecting,
-        maxWaitUs: snap.maxWaitUs, paused: snap.paused,
+        maxWaitUs: snap.maxWaitUs, paused: snap.paused, protocol: 'postgres',
+        queueForecastSeconds: finiteOrNull(snap.queueForecastSeconds),
       });
     }
+    views.push(...redisPools(this.redis()));
     return views;
   }
 
@@ -91,8 +101,11 @@ export class GatewayInventory implements Inventory {
         connectedAt: s.connectedAt,
         serverId: s.server?.id ?? null,
         applicationName: s.applicationName,
+        protocol: 'postgres',
+        tls: tlsDescription(s.socket),
       });
     }
+    views.push(...redisClients(this.redis()));
     return views;
   }
 
@@ -108,18 +121,19 @@ export class GatewayInventory implements Inventory {
           connectedAt: conn.createdAt, backendPid: conn.backendPid,
           clientId: owners.get(conn) ?? null,
           preparedStatements: conn.statements.size,
+          protocol: 'postgres',
+          tls: tlsDescription(conn.socket),
         });
       }
     }
+    views.push(...redisServers(this.redis()));
     return views;
   }
 
   /** Required: the optional fields of the shared contract are always filled here. */
   hosts(): Required<HostView>[] {
-    const proxy = this.proxy();
-    if (proxy === null) return [];
     const views: Required<HostView>[] = [];
-    for (const [source, s] of proxy.sources) {
+    for (const [source, s] of this.proxy()?.sources ?? []) {
       for (const h of s.hosts.hosts) {
         const last = s.lastConnect.get(h.key);
         views.push({
@@ -129,9 +143,11 @@ export class GatewayInventory implements Inventory {
           up: last === undefined ? null : last.error === null,
           lastError: last?.error ?? null,
           health: healthView(h.health.snapshot()),
+          protocol: 'postgres',
         });
       }
     }
+    views.push(...redisHosts(this.redis(), healthView));
     return views;
   }
 
@@ -155,8 +171,10 @@ export class GatewayInventory implements Inventory {
         transactionTimeUs: t.transactionTimeUs, queryTimeUs: t.queryTimeUs, waitTimeUs: t.waitTimeUs,
         waitCount: t.waitCount, leases: t.leases,
         serverConnects: t.connects, serverConnectFailures: t.connectFailures, poolTimeouts: t.timeouts,
+        protocol: 'postgres',
       });
     }
+    views.push(...redisStats(this.redis()));
     return views;
   }
 

@@ -6,6 +6,8 @@
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { AuditLog } from '../auth/audit/index.js';
+import type { LoginGuard } from '../auth/login-guard.js';
+import { registerLoginGuardMetrics } from './metrics-login-guard.js';
 import { BucketedHistogram } from './bucketed-histogram.js';
 import type { GatewayInventory } from './inventory.js';
 import type { HostHealthView, HostView, PoolView, RedisSourceView, StatsView } from './inventory-types.js';
@@ -17,10 +19,10 @@ const HOST_LABELS = ['source', 'host', 'protocol'] as const;
 const REDIS_LABELS = ['source', 'protocol'] as const;
 const HEALTH_STATES = ['healthy', 'degraded', 'down', 'half-open', 'draining'] as const;
 
-const poolOf = (p: { source: string; user: string }): Record<typeof POOL_LABELS[number], string> => ({ source: p.source, user: p.user, protocol: PROTOCOL });
-const hostOf = (h: HostView): Labels => ({ source: h.source, host: h.key, protocol: PROTOCOL });
+const poolOf = (p: { source: string; user: string; protocol?: string }): Record<typeof POOL_LABELS[number], string> => ({ source: p.source, user: p.user, protocol: p.protocol ?? PROTOCOL });
+const hostOf = (h: HostView): Labels => ({ source: h.source, host: h.key, protocol: h.protocol ?? PROTOCOL });
 
-export function createMetrics(inventory: GatewayInventory, auditLog: () => AuditLog | null): Registry {
+export function createMetrics(inventory: GatewayInventory, auditLog: () => AuditLog | null, loginGuard?: LoginGuard): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const gauge = (name: string, help: string, labels: readonly string[], rows: () => Iterable<Row>) => scrapedSeries(register, 'gauge', name, help, labels, rows);
@@ -43,8 +45,16 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
       yield [{ ...poolOf(p), state: 'waiting' }, p.clWaiting];
       yield [{ ...poolOf(p), state: 'idle' }, p.clIdle];
     }
-    // Clients still logging in belong to no pool yet.
-    yield [{ source: '', user: '', protocol: PROTOCOL, state: 'login' }, inventory.clients().filter((c) => c.state === 'login').length];
+    // PostgreSQL clients still logging in belong to no source yet; a Redis client's listener names its source.
+    const login = new Map<string, [Labels, number]>([['', [{ source: '', user: '', protocol: PROTOCOL, state: 'login' }, 0]]]);
+    for (const c of inventory.clients()) {
+      if (c.state !== 'login') continue;
+      const source = c.protocol === undefined || c.protocol === PROTOCOL ? '' : c.source;
+      const row = login.get(source) ?? [{ source, user: '', protocol: c.protocol ?? PROTOCOL, state: 'login' }, 0];
+      row[1]++;
+      login.set(source, row);
+    }
+    yield* login.values();
   });
   gauge('sluice_server_connections', 'Server connections by state, per pool', [...POOL_LABELS, 'state'], function* () {
     for (const p of inventory.pools()) {
@@ -56,10 +66,10 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
   gauge('sluice_server_connections_by_host', 'Logged-in server connections by state, per pool and host', ['source', 'user', 'host', 'protocol', 'state'], () => {
     const counts = new Map<string, [Labels, number]>();
     for (const sv of inventory.servers()) {
-      const key = `${sv.source}\0${sv.user}\0${sv.host}\0${sv.state}`;
+      const key = `${sv.protocol ?? PROTOCOL}\0${sv.source}\0${sv.user}\0${sv.host}\0${sv.state}`;
       const row = counts.get(key);
       if (row !== undefined) row[1]++;
-      else counts.set(key, [{ source: sv.source, user: sv.user, host: sv.host, protocol: PROTOCOL, state: sv.state }, 1]);
+      else counts.set(key, [{ source: sv.source, user: sv.user, host: sv.host, protocol: sv.protocol ?? PROTOCOL, state: sv.state }, 1]);
     }
     return counts.values();
   });
@@ -69,6 +79,9 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
   gauge('sluice_pool_oldest_wait_seconds', 'Age of the oldest waiting client', POOL_LABELS, perPool((p) => p.maxWaitUs / 1e6));
   gauge('sluice_pool_size', 'Configured pool size', POOL_LABELS, perPool((p) => p.size));
   gauge('sluice_pool_paused', '1 while the pool is paused by an operator', POOL_LABELS, perPool((p) => (p.paused ? 1 : 0)));
+  gauge('sluice_pool_queue_forecast_seconds', 'Seconds until the wait queue starts to grow on the demand trend of the last minutes; 0 once clients queue, absent while demand is flat or falling', POOL_LABELS, function* () {
+    for (const p of inventory.pools()) if (p.queueForecastSeconds !== undefined && p.queueForecastSeconds !== null) yield [poolOf(p), p.queueForecastSeconds];
+  });
 
   counter('sluice_transactions_total', 'Units of work that ended outside a transaction', POOL_LABELS, perStats((s) => s.transactions));
   counter('sluice_queries_total', 'Queries (Query and Execute messages)', POOL_LABELS, perStats((s) => s.queries));
@@ -133,5 +146,6 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
   counter('sluice_audit_write_errors_total', 'Failed writes to the audit log (each is retried)', [], perAudit((l) => l.writeErrors));
   counter('sluice_audit_dropped_records_total', 'Audit records lost because writes kept failing and the queue was full', [], perAudit((l) => l.droppedRecords));
   gauge('sluice_audit_pending_records', 'Audit records waiting to be written', [], () => [[{}, auditLog()?.pendingRecords ?? 0]]);
+  if (loginGuard !== undefined) registerLoginGuardMetrics(register, loginGuard);
   return register;
 }

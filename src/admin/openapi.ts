@@ -51,9 +51,12 @@ export function openApiDocument(routes: readonly RouteRecord[], version: string)
       security: r.access === 'public' ? [] : [{ bearer: [] }],
     };
     const params = r.schema.params as { properties?: Record<string, unknown> } | undefined;
-    if (params?.properties) {
-      operation.parameters = Object.entries(params.properties).map(([name, schema]) => ({ name, in: 'path', required: true, schema: plain(schema) }));
-    }
+    const query = r.schema.querystring as { properties?: Record<string, unknown>; required?: string[] } | undefined;
+    const parameters = [
+      ...Object.entries(params?.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: plain(schema) })),
+      ...Object.entries(query?.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: query?.required?.includes(name) ?? false, schema: plain(schema) })),
+    ];
+    if (parameters.length > 0) operation.parameters = parameters;
     (paths[path] ??= {})[r.method] = operation;
   }
   return {

@@ -8,7 +8,7 @@ import { SQLSTATE } from '../wire/postgres/sqlstate.js';
 import type { PgSource } from '../proxy/postgres/pg-source.js';
 import type { AdminDeps } from './deps.js';
 import { AdminNotFoundError, AdminUnavailableError } from './errors.js';
-import { ClientParams, ErrorBody, HostControlBody, HostParams, KillBody, PoolsControlBody, ReloadBody, SourceParams } from './schemas.js';
+import { ClientParams, ErrorBody, HostControlBody, HostParams, KillBody, KillQuery, PoolsControlBody, ReloadBody, SourceParams } from './schemas.js';
 
 const POOL_ACTIONS = {
   pause: 'New transactions wait until resume; transactions in flight finish',
@@ -41,9 +41,23 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
 
   app.post('/v1/clients/:id/kill', {
     config: { access: 'operator' },
-    schema: { summary: 'Close a client connection (FATAL 57P01 to the client)', tags, params: ClientParams, response: { 200: KillBody, ...notFound } },
+    schema: {
+      summary: 'Close a client connection (PostgreSQL: FATAL 57P01; Redis: an -ERR line, then the close)',
+      tags, params: ClientParams, querystring: KillQuery, response: { 200: KillBody, ...notFound },
+    },
   }, async (req) => {
     const id = req.params.id;
+    if (req.query.protocol === 'redis') {
+      for (const { source } of deps.redis?.()?.sources.values() ?? []) {
+        for (const client of source.clients) {
+          if (client.id !== id) continue;
+          client.close('closed by an operator (Sluice admin API)');
+          deps.log.info({ client: id, source: source.name, protocol: 'redis' }, 'admin: client killed');
+          return { id, killed: true };
+        }
+      }
+      throw new AdminNotFoundError(`no redis client with id ${id}`);
+    }
     for (const session of deps.proxy()?.sessions ?? []) {
       if (session.id !== id) continue;
       session.terminate(SQLSTATE.AdminShutdown, 'terminating connection due to administrator command (Sluice admin API)');

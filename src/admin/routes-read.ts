@@ -7,7 +7,7 @@ import type { AdminDeps } from './deps.js';
 import type { HostView } from './inventory-types.js';
 import { openApiDocument, type RouteRecord } from './openapi.js';
 import { readiness } from './readiness.js';
-import { ClientItem, ConfigBody, HealthBody, HostItem, OpenApiBody, PoolItem, ReadyBody, ServerItem, StatsItem, VersionBody } from './schemas.js';
+import { ClientItem, ConfigBody, HealthBody, HostItem, OpenApiBody, PoolItem, ReadyBody, RedisSourceItem, ServerItem, StatsItem, VersionBody } from './schemas.js';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
@@ -28,7 +28,11 @@ export function registerReadRoutes(server: FastifyInstance, deps: AdminDeps, met
   app.get('/readyz', { config: { access: 'public' }, schema: { summary: 'Listeners bound and every source has a reachable host', tags: ['health'], response: { 200: ReadyBody, 503: ReadyBody } } }, async (_req, reply) => {
     const sources = new Map<string, HostView[]>();
     for (const name of deps.proxy()?.sources.keys() ?? []) sources.set(name, []);
-    for (const h of inv.hosts()) sources.get(h.source)?.push(h);
+    for (const h of inv.hosts()) {
+      // Redis sources are known by their hosts (each has its own listener, bound at start).
+      if (h.protocol === 'redis' && !sources.has(h.source)) sources.set(h.source, []);
+      sources.get(h.source)?.push(h);
+    }
     const reasons = await readiness({ listenerProblems: deps.listenerProblems(), sources });
     return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
   });
@@ -41,6 +45,7 @@ export function registerReadRoutes(server: FastifyInstance, deps: AdminDeps, met
   app.get('/v1/pools', { schema: { summary: 'Pools (SHOW POOLS)', tags, response: { 200: Type.Array(PoolItem) } } }, async () => inv.pools());
   app.get('/v1/clients', { schema: { summary: 'Client connections (SHOW CLIENTS)', tags, response: { 200: Type.Array(ClientItem) } } }, async () => inv.clients());
   app.get('/v1/servers', { schema: { summary: 'Server connections (SHOW SERVERS)', tags, response: { 200: Type.Array(ServerItem) } } }, async () => inv.servers());
+  app.get('/v1/redis', { schema: { summary: 'Redis sources: clients, connections and command counters', tags, response: { 200: Type.Array(RedisSourceItem) } } }, async () => inv.redisSources());
   app.get('/v1/hosts', { schema: { summary: 'Hosts of every source', tags, response: { 200: Type.Array(HostItem) } } }, async () => inv.hosts());
   app.get('/v1/stats', { schema: { summary: 'Totals and averages per pool (SHOW STATS)', tags, response: { 200: Type.Array(StatsItem) } } }, async () =>
     inv.stats().map((s) => ({

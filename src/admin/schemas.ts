@@ -12,7 +12,11 @@ export const ErrorBody = Type.Object({
   issues: Type.Optional(Type.Array(Type.String())),
 }, { $id: 'Error' });
 
+/** Every view names its source's protocol; ids of clients and servers are unique within one protocol. */
+const Protocol = Type.Optional(Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The source\'s protocol; absent means postgres' }));
+
 export const PoolItem = Type.Object({
+  protocol: Protocol,
   source: Type.String(), user: Type.String(),
   mode: Type.Union([Type.Literal('session'), Type.Literal('transaction'), Type.Literal('statement')]),
   size: Type.Integer(),
@@ -20,26 +24,36 @@ export const PoolItem = Type.Object({
   svActive: Type.Integer(), svIdle: Type.Integer(), svUsed: Type.Integer(), svTested: Type.Integer(), svLogin: Type.Integer(),
   maxWaitUs: Type.Number({ description: 'Age of the oldest waiting client, microseconds' }),
   paused: Type.Boolean(),
+  queueForecastSeconds: Type.Optional(Nullable(Type.Number({ description: 'Seconds until the wait queue starts to grow on the demand trend; 0 once clients queue, null while demand is flat or falling' }))),
 });
 
 export const ClientItem = Type.Object({
+  protocol: Protocol,
   id: Type.Integer(), source: Type.String(), user: Type.String(),
   state: Type.Union([Type.Literal('active'), Type.Literal('waiting'), Type.Literal('idle'), Type.Literal('login')]),
   addr: Type.String(), port: Type.Integer(),
   connectedAt: Type.Number({ description: 'ms since the epoch' }),
   serverId: Nullable(Type.Integer()),
-  applicationName: Type.String(),
+  applicationName: Type.String({ description: 'PostgreSQL application_name; Redis CLIENT SETNAME' }),
+  localAddr: Type.Optional(Type.String({ description: 'The listener the client reached, for sources with their own (Redis)' })),
+  localPort: Type.Optional(Type.Integer()),
+  tls: Type.Optional(Type.String({ description: 'TLS version and cipher, e.g. TLSv1.3/TLS_AES_256_GCM_SHA384; empty in plain text' })),
 });
 
 export const ServerItem = Type.Object({
+  protocol: Protocol,
   id: Type.Integer(), source: Type.String(), user: Type.String(), host: Type.String(),
   state: Type.Union([Type.Literal('active'), Type.Literal('idle'), Type.Literal('used'), Type.Literal('tested'), Type.Literal('login')]),
-  connectedAt: Type.Number(), backendPid: Type.Integer(),
+  connectedAt: Type.Number(), backendPid: Type.Integer({ description: 'PostgreSQL backend pid; Redis CLIENT ID' }),
   clientId: Nullable(Type.Integer()),
   preparedStatements: Type.Integer(),
+  kind: Type.Optional(Type.Union([Type.Literal('shared'), Type.Literal('dedicated'), Type.Literal('subscriber')], { description: 'Redis: pipelined for many clients, leased to one, or pub/sub fan-out' })),
+  clients: Type.Optional(Type.Integer({ description: 'Redis: clients served by the connection now' })),
+  tls: Type.Optional(Type.String({ description: 'TLS version and cipher towards the server (server_tls); empty in plain text' })),
 });
 
 export const HostItem = Type.Object({
+  protocol: Protocol,
   source: Type.String(), key: Type.String(), host: Type.String(), port: Type.Integer(),
   role: Type.String(), zone: Type.String(), weight: Type.Number(),
   disabled: Type.Boolean(), connections: Type.Integer(),
@@ -47,7 +61,7 @@ export const HostItem = Type.Object({
   lastError: Nullable(Type.String()),
   health: Type.Object({
     state: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('down'), Type.Literal('half-open'), Type.Literal('draining')]),
-    observedRole: Type.Union([Type.Literal('primary'), Type.Literal('replica'), Type.Literal('unknown')], { description: 'From probes (pg_is_in_recovery); the configured role until the first probe' }),
+    observedRole: Type.Union([Type.Literal('primary'), Type.Literal('replica'), Type.Literal('unknown')], { description: 'From probes (PostgreSQL pg_is_in_recovery, Redis ROLE); the configured role until the first probe' }),
     score: Type.Number({ description: 'Latency EWMA × (1 + in flight) ÷ weight; lower is better' }),
     latencyEwmaMs: Type.Number(), latencyStddevMs: Type.Number(),
     errorRate: Type.Number({ description: 'Failures ÷ outcomes over the sliding window' }),
@@ -58,6 +72,7 @@ export const HostItem = Type.Object({
 });
 
 export const StatsItem = Type.Object({
+  protocol: Protocol,
   source: Type.String(), user: Type.String(),
   transactions: Type.Number(), queries: Type.Number(),
   bytesIn: Type.Number({ description: 'Bytes received from clients' }),
@@ -67,6 +82,14 @@ export const StatsItem = Type.Object({
   serverConnects: Type.Number(), serverConnectFailures: Type.Number(), poolTimeouts: Type.Number(),
   avgTransactionTimeUs: Type.Number(), avgQueryTimeUs: Type.Number(),
   avgWaitTimeUs: Type.Number({ description: 'Over leases that had to wait' }),
+});
+
+export const RedisSourceItem = Type.Object({
+  source: Type.String(), clients: Type.Integer(), sharedConnections: Type.Integer(),
+  dedicatedActive: Type.Integer(), dedicatedIdle: Type.Integer(), dedicatedSize: Type.Integer(),
+  commands: Type.Number(), refused: Type.Number({ description: 'Commands refused by Sluice (SHUTDOWN, DEBUG, CONFIG SET...)' }),
+  dedicatedLeases: Type.Number(), protocolErrors: Type.Number(),
+  outputLimitCloses: Type.Number({ description: 'Clients closed for not reading their replies (client_output_limit)' }),
 });
 
 export const VersionBody = Type.Object({ name: Type.String(), version: Type.String(), node: Type.String() });
@@ -87,6 +110,8 @@ export const PoolsControlBody = Type.Object({
   pools: Type.Array(PoolItem),
 });
 export const KillBody = Type.Object({ id: Type.Integer(), killed: Type.Boolean() });
+/** Client ids are unique within a protocol: a Redis client is named with ?protocol=redis. */
+export const KillQuery = Type.Object({ protocol: Type.Optional(Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { default: 'postgres' })) });
 export const HostControlBody = HostItem;
 export const ReloadBody = Type.Object({ changes: Type.Array(Type.String()) });
 

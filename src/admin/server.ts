@@ -12,6 +12,7 @@ import { STATUS_BY_CODE } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { recordRoute, type RouteRecord } from './openapi.js';
 import { registerControlRoutes } from './routes-control.js';
+import { registerDiscoveryRoutes } from './routes-discovery.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerStatusRoutes } from './routes-status.js';
 
@@ -71,9 +72,11 @@ export class AdminServer {
       deps.log.error({ err, url: req.url }, 'admin request failed');
       return reply.code(err.statusCode && err.statusCode >= 400 ? err.statusCode : 500).send({ code: 'SLUICE_ADMIN_INTERNAL', message: err.message });
     });
-    registerReadRoutes(this.app, deps, createMetrics(deps.inventory, deps.auditLog), routes);
+    const metrics = createMetrics(deps.inventory, deps.auditLog, deps.loginGuard);
+    registerReadRoutes(this.app, deps, metrics, routes);
     registerControlRoutes(this.app, deps);
     registerStatusRoutes(this.app, deps);
+    registerDiscoveryRoutes(this.app, deps, metrics);
   }
 
   async listen(at: ListenAddress): Promise<ListenAddress> {

@@ -21,10 +21,14 @@ export async function runCheckConfig(args: string[]): Promise<number> {
   }
 }
 
-/** "1 source, listeners: postgres 127.0.0.1:6432, admin 127.0.0.1:9930" */
+/** "2 sources, listeners: postgres 127.0.0.1:6432, redis cache 127.0.0.1:6380, admin 127.0.0.1:9930" */
 export function summarize(config: SluiceConfig): string {
   const count = Object.keys(config.sources).length;
   const listeners = Object.entries(config.listeners).map(([protocol, listener]) => `${protocol} ${formatListenAddress(listener.listen)}`);
+  // A Redis source listens on its own address: RESP names no database to route by.
+  for (const source of Object.values(config.sources)) {
+    if (source.kind === 'redis') listeners.push(`redis ${source.name} ${formatListenAddress(source.listen)}`);
+  }
   if (config.admin) listeners.push(`admin ${formatListenAddress(config.admin.listen)}`);
   return `${count} source${count === 1 ? '' : 's'}, listeners: ${listeners.join(', ') || 'none'}`;
 }

@@ -6,7 +6,9 @@ import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
 import { Gateway } from '../gateway.js';
-import { loadConfig } from '../config/load.js';
+import { LiveConfig } from '../config/live-config.js';
+import { SecretRefresher } from '../auth/secrets/secret-refresher.js';
+import { setPreviousValueSource } from '../auth/secrets/previous-credential.js';
 import { diffConfig } from '../config/diff.js';
 import { LOG_LEVELS } from '../config/schema.js';
 import type { LogConfig, SluiceConfig } from '../config/types.js';
@@ -28,18 +30,20 @@ export async function runStart(args: string[]): Promise<number | undefined> {
   if (file === undefined) return usageError('start needs --config FILE');
   if (levelFlag !== undefined && !isLogLevel(levelFlag)) return usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${levelFlag}")`);
 
-  let config: SluiceConfig;
+  let live: LiveConfig;
   try {
-    config = await loadConfig(file);
+    live = await LiveConfig.open(file);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     reportConfigError(file, err);
     return 1;
   }
 
+  const config = live.config;
+  setPreviousValueSource((password) => live.previousValue(password));
   const log = createLogger({ level: levelFlag ?? config.log.level, pretty });
   const gateway = new Gateway(config, log);
-  const lifecycle = new Lifecycle(file, config, gateway, log, levelFlag === undefined);
+  const lifecycle = new Lifecycle(file, live, gateway, log, levelFlag === undefined);
   lifecycle.listen();
   gateway.reloadHandler = lifecycle.reloadForAdmin;
   try {
@@ -51,6 +55,7 @@ export async function runStart(args: string[]): Promise<number | undefined> {
     return 1;
   }
   lifecycle.linkConsole();
+  lifecycle.refreshSecrets();
   log.info({ file }, `sluice started: ${summarize(config)}`);
   return undefined;
 }
@@ -63,6 +68,9 @@ function isLogLevel(level: string): level is LogConfig['level'] {
 class Lifecycle {
   private stopping = false;
   private reloads: Promise<void> = Promise.resolve();
+  private config: SluiceConfig;
+  /** Re-resolves secret references when they are due, through the same serialized reload path. */
+  private readonly refresher: SecretRefresher;
   private readonly onStop = (signal: NodeJS.Signals) => this.stop(signal);
   private readonly onReload = () => {
     if (!this.stopping) this.reloads = this.reloads.then(() => this.reload());
@@ -70,12 +78,27 @@ class Lifecycle {
 
   constructor(
     private readonly file: string,
-    private config: SluiceConfig,
+    private readonly live: LiveConfig,
     private readonly gateway: Gateway,
     private readonly log: Logger,
     /** False when --log-level was given: the flag wins over log.level on reload too. */
     private readonly levelFromConfig: boolean,
-  ) {}
+  ) {
+    this.config = live.config;
+    this.refresher = new SecretRefresher({
+      due: () => this.live.nextRefreshAt(),
+      run: () => {
+        const run = this.reloads.then(() => this.applySecrets());
+        this.reloads = run.then(() => undefined, () => undefined);
+        return run;
+      },
+      log: this.log,
+    });
+  }
+
+  refreshSecrets(): void {
+    this.refresher.start();
+  }
 
   listen(): void {
     process.on('SIGTERM', this.onStop).on('SIGINT', this.onStop).on('SIGHUP', this.onReload);
@@ -102,6 +125,7 @@ class Lifecycle {
       process.exit(128 + constants.signals[signal]);
     }
     this.stopping = true;
+    this.refresher.stop();
     const timeoutMs = this.config.shutdown_timeout;
     this.log.info({ signal, timeout_ms: timeoutMs }, 'shutting down: no new clients, waiting for transactions in flight');
     this.gateway.shutdown(timeoutMs).then(
@@ -136,7 +160,7 @@ class Lifecycle {
   private async apply(): Promise<string[]> {
     let next: SluiceConfig;
     try {
-      next = await loadConfig(this.file);
+      next = await this.live.reread();
     } catch (err) {
       const issues = err instanceof ConfigError ? err.issues : [String(err)];
       this.log.error({ file: this.file, issues }, 'reload rejected; the running configuration stays');
@@ -156,6 +180,24 @@ class Lifecycle {
     this.config = next;
     if (this.levelFromConfig) this.log.level = next.log.level;
     this.log.info({ file: this.file, changes }, 'configuration reloaded');
+    this.refresher.rearm();
     return changes;
+  }
+
+  /**
+   * Secret references due again: the new values go through gateway.reload like a SIGHUP, so
+   * pools whose credentials changed retire their connections as transactions end.
+   */
+  private async applySecrets(): Promise<void> {
+    if (this.stopping) return;
+    const next = await this.live.refresh();
+    const changes = diffConfig(this.config, next);
+    if (changes.length === 0) {
+      this.log.debug('secret refresh: no changes');
+      return;
+    }
+    await this.gateway.reload(next);
+    this.config = next;
+    this.log.info({ changes }, 'secrets refreshed');
   }
 }

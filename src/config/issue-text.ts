@@ -6,7 +6,7 @@
 export type KeyPath = readonly (string | number)[];
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const SECRET_KEYS: ReadonlySet<string> = new Set(['password', 'server_password', 'secret', 'token', 'hash']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['password', 'server_password', 'secret', 'token', 'hash', 'secret_id', 'client_secret']);
 
 /** `sources.bench.hosts[0].port`; numbers are list indexes, odd keys are quoted. */
 export function formatPath(path: KeyPath): string {

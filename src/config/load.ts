@@ -15,6 +15,8 @@ import { substituteReferences, type ReferenceResolvers } from './references.js';
 import { defaultResolvers } from './resolvers.js';
 import { coerceSubstituted } from './coerce.js';
 import { resolveConfig } from './resolve.js';
+import { openSecretSection } from './secret-section.js';
+import type { SecretBackends } from '../auth/secrets/backends/secret-backends.js';
 
 export interface LoadOptions {
   /** Variables for `${env:NAME}`; defaults to process.env. */
@@ -39,6 +41,14 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
 
 /** Validate configuration text; `origin` names it in the error (a path, or e.g. "<admin API>"). */
 export async function parseConfig(text: string, origin: string, options: LoadOptions = {}): Promise<SluiceConfig> {
+  const { config, backends } = await configFromTree(parseConfigTree(text, origin), origin, options);
+  // A one-off load keeps no lease renewals or clients; LiveConfig is the one that refreshes.
+  backends.close();
+  return config;
+}
+
+/** The YAML document as plain data, before references are substituted. */
+export function parseConfigTree(text: string, origin: string): unknown {
   const fail = (issues: readonly string[]) => new ConfigError(`${origin}: invalid configuration`, issues);
 
   // Merge keys (<<: *pool_defaults) let many sources share settings without repeating them.
@@ -59,16 +69,34 @@ export async function parseConfig(text: string, origin: string, options: LoadOpt
     // yaml refuses alias bombs here, after parsing succeeded.
     throw fail([err instanceof Error ? err.message : String(err)]);
   }
-  const substitution = await substituteReferences(parsed, { ...defaultResolvers, ...options.resolvers }, {
-    env: options.env ?? process.env,
-    baseDir: options.baseDir ?? process.cwd(),
-  });
-  if (substitution.issues.length > 0) throw fail(substitution.issues);
-  const tree = substitution.value;
-  coerceSubstituted(ConfigSchema, tree, substitution.substituted);
+  return parsed;
+}
 
-  if (!Value.Check(ConfigSchema, tree)) throw fail(schemaIssues(ConfigSchema, tree));
-  const { config, issues } = resolveConfig(tree);
-  if (issues.length > 0) throw fail(issues);
-  return config;
+/**
+ * References substituted (the `secrets:` section first, see secret-section.ts), then checked
+ * and resolved. `current` backends are kept when the section is unchanged (reload, refresh).
+ */
+export async function configFromTree(tree: unknown, origin: string, options: LoadOptions = {}, current?: SecretBackends): Promise<{ config: SluiceConfig; backends: SecretBackends }> {
+  const fail = (issues: readonly string[]) => new ConfigError(`${origin}: invalid configuration`, issues);
+  const local = { ...defaultResolvers, ...options.resolvers };
+  const context = { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd() };
+  const section = await openSecretSection(tree, local, context, current);
+  if (section.issues !== undefined) throw fail(section.issues);
+  const backends = section.backends;
+  try {
+    backends.schedule.beginPass();
+    const substitution = await substituteReferences(tree, { ...defaultResolvers, ...backends.resolvers, ...options.resolvers }, context);
+    backends.schedule.endPass();
+    if (substitution.issues.length > 0) throw fail(substitution.issues);
+    const substituted = substitution.value;
+    coerceSubstituted(ConfigSchema, substituted, substitution.substituted);
+
+    if (!Value.Check(ConfigSchema, substituted)) throw fail(schemaIssues(ConfigSchema, substituted));
+    const { config, issues } = resolveConfig(substituted);
+    if (issues.length > 0) throw fail(issues);
+    return { config, backends };
+  } catch (err) {
+    if (backends !== current) backends.close();
+    throw err;
+  }
 }

@@ -2,13 +2,19 @@
  * Validated YAML → the runtime's SluiceConfig: defaults filled, durations in milliseconds,
  * listen addresses parsed, and the checks a schema cannot express (cross-field rules).
  */
+import { resolveClientTls, resolveServerTls } from './tls.js';
 import { ConfigError } from '../errors.js';
-import type { AdminConfig, HostConfig, ListenAddress, PoolConfig, PostgresListenerConfig, RedisSourceConfig, SluiceConfig, SourceConfig } from './types.js';
-import type { RawConfig, RawListener, RawPool, RawRedisSource, RawSource } from './schema.js';
-import { HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, REDIS_HOST_DEFAULTS, REDIS_POOL_DEFAULTS, REDIS_SOURCE_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
+import type { AdminConfig, HostConfig, ListenAddress, MysqlListenerConfig, MysqlSourceConfig, PoolConfig, PostgresListenerConfig, RedisSourceConfig, SluiceConfig, SourceConfig } from './types.js';
+import type { RawConfig, RawListener, RawMysqlListener, RawMysqlSource, RawPool, RawRedisSource, RawSource } from './schema.js';
+import { MYSQL_HOST_DEFAULTS, MYSQL_LISTENER_DEFAULTS } from './schema.js';
+import { HEALTH_DEFAULTS, HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, REDIS_HOST_DEFAULTS, REDIS_POOL_DEFAULTS, REDIS_SOURCE_DEFAULTS, ROUTING_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
+import { AUTH_QUERY_DEFAULTS } from './schema.js';
 import { parseDuration } from './duration.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { formatPath, type KeyPath } from './issue-text.js';
+import { resolveBruteForce } from './brute-force.js';
+import { resolveDiscovery } from '../discovery/config.js';
+import { resolveMongoSource, resolveS3Source } from '../discovery/source-config.js';
 
 export interface Resolution {
   /** Complete only when `issues` is empty. */
@@ -65,12 +71,21 @@ export function resolveConfig(raw: RawConfig): Resolution {
     }));
     if (!s.hosts && embedded) hosts = [{ host: '127.0.0.1', port: embedded.port, role: 'primary', zone: '', weight: 1 }];
     if (!s.hosts && !embedded) issues.push(`${formatPath([...path, 'hosts'])}: required key is missing; a postgres source needs hosts, or embedded to start its own database`);
+    for (const key of ['probe_interval', 'probe_timeout'] as const) {
+      if (s.health?.[key] === 0) issues.push(`${formatPath([...path, 'health', key])}: must be more than 0`);
+    }
     const firstIndex = new Map<string, number>();
     s.users.forEach((user, index) => {
       const first = firstIndex.get(user.name);
       if (first === undefined) firstIndex.set(user.name, index);
       else issues.push(`${formatPath([...path, 'users', index, 'name'])}: duplicate user ${JSON.stringify(user.name)}; user names must be unique per source (first at users[${first}])`);
     });
+    if (s.auth_user !== undefined && !s.users.some((u) => u.name === s.auth_user)) {
+      issues.push(`${formatPath([...path, 'auth_user'])}: ${JSON.stringify(s.auth_user)} is not one of this source's users; auth_query runs as a listed user, with the password given there`);
+    }
+    if (s.auth_user === undefined && (s.auth_query !== undefined || s.auth_query_ttl !== undefined)) {
+      issues.push(`${formatPath([...path, 'auth_query'])}: needs auth_user, the user that runs the lookup`);
+    }
     return {
       kind: s.kind,
       name,
@@ -80,7 +95,28 @@ export function resolveConfig(raw: RawConfig): Resolution {
       pool: pool(s.pool, [...path, 'pool']),
       hosts,
       users: s.users.map((user) => ({ ...user })),
+      ...(s.auth_user !== undefined && {
+        auth_user: s.auth_user,
+        auth_query: s.auth_query ?? AUTH_QUERY_DEFAULTS.auth_query,
+        auth_query_ttl: ms(s.auth_query_ttl ?? AUTH_QUERY_DEFAULTS.auth_query_ttl, [...path, 'auth_query_ttl']),
+      }),
+      server_tls: resolveServerTls(s.server_tls, (key, problem) => issues.push(`${formatPath([...path, 'server_tls', key])}: ${problem}`)),
       ...(embedded && { embedded }),
+      ...(s.routing && {
+        routing: {
+          read_write_split: s.routing.read_write_split ?? ROUTING_DEFAULTS.read_write_split,
+          prefer_zones: [...(s.routing.prefer_zones ?? [])],
+          replica_lag_max: ms(s.routing.replica_lag_max ?? ROUTING_DEFAULTS.replica_lag_max, [...path, 'routing', 'replica_lag_max']),
+          primary_reads: s.routing.primary_reads ?? ROUTING_DEFAULTS.primary_reads,
+          failover_timeout: ms(s.routing.failover_timeout ?? ROUTING_DEFAULTS.failover_timeout, [...path, 'routing', 'failover_timeout']),
+        },
+      }),
+      ...(s.health && {
+        health: {
+          probe_interval: ms(s.health.probe_interval ?? HEALTH_DEFAULTS.probe_interval, [...path, 'health', 'probe_interval']),
+          probe_timeout: ms(s.health.probe_timeout ?? HEALTH_DEFAULTS.probe_timeout, [...path, 'health', 'probe_timeout']),
+        },
+      }),
     };
   }
 
@@ -133,22 +169,64 @@ export function resolveConfig(raw: RawConfig): Resolution {
       max_client_conn: l.max_client_conn ?? LISTENER_DEFAULTS.max_client_conn,
       client_login_timeout: ms(l.client_login_timeout ?? LISTENER_DEFAULTS.client_login_timeout, [...path, 'client_login_timeout']),
       max_packet_size: l.max_packet_size ?? LISTENER_DEFAULTS.max_packet_size,
+      client_tls: resolveClientTls(l.client_tls, (key, problem) => issues.push(`${formatPath([...path, 'client_tls', key])}: ${problem}`)),
+    };
+  }
+
+  function mysqlSource(name: string, s: RawMysqlSource): MysqlSourceConfig {
+    const path = ['sources', name];
+    const seen = new Map<string, number>();
+    s.users.forEach((user, index) => {
+      const first = seen.get(user.name);
+      if (first === undefined) seen.set(user.name, index);
+      else issues.push(`${formatPath([...path, 'users', index, 'name'])}: duplicate user ${JSON.stringify(user.name)}; user names must be unique per source (first at users[${first}])`);
+    });
+    return {
+      kind: 'mysql',
+      name,
+      database: s.database ?? name,
+      pool: pool(s.pool, [...path, 'pool']),
+      hosts: s.hosts.map((h) => ({
+        host: h.host,
+        port: h.port ?? MYSQL_HOST_DEFAULTS.port,
+        role: h.role ?? HOST_DEFAULTS.role,
+        zone: h.zone ?? HOST_DEFAULTS.zone,
+        weight: h.weight ?? HOST_DEFAULTS.weight,
+      })),
+      users: s.users.map((user) => ({ ...user })),
+    };
+  }
+
+  function mysqlListener(l: RawMysqlListener, path: KeyPath): MysqlListenerConfig | undefined {
+    const listen = address(l.listen, [...path, 'listen']);
+    return listen && {
+      listen,
+      max_client_conn: l.max_client_conn ?? LISTENER_DEFAULTS.max_client_conn,
+      client_login_timeout: ms(l.client_login_timeout ?? LISTENER_DEFAULTS.client_login_timeout, [...path, 'client_login_timeout']),
+      max_packet_size: l.max_packet_size ?? MYSQL_LISTENER_DEFAULTS.max_packet_size,
+      auth: l.auth ?? MYSQL_LISTENER_DEFAULTS.auth,
     };
   }
 
   const adminListen = raw.admin && address(raw.admin.listen, ['admin', 'listen']);
   const postgres = raw.listeners?.postgres && listener(raw.listeners.postgres, ['listeners', 'postgres']);
   const sources: Record<string, SourceConfig> = {};
-  for (const [name, s] of Object.entries(raw.sources)) sources[name] = s.kind === 'redis' ? redisSource(name, s) : source(name, s);
+  for (const [name, s] of Object.entries(raw.sources)) {
+    sources[name] = s.kind === 'redis' ? redisSource(name, s) : s.kind === 'mysql' ? mysqlSource(name, s)
+      : s.kind === 's3' ? resolveS3Source(name, s) : s.kind === 'mongodb' ? resolveMongoSource(name, s) : source(name, s);
+  }
+  const mysql = raw.listeners?.mysql && mysqlListener(raw.listeners.mysql, ['listeners', 'mysql']);
   const fallbacks = Object.values(sources).filter((s) => s.kind === 'postgres' && s.fallback).map((s) => s.name);
   if (fallbacks.length > 1) issues.push(`sources: ${fallbacks.map((n) => `sources.${n}.fallback`).join(', ')} are all true; at most one source may serve unknown database names`);
   const config: SluiceConfig = {
     ...(adminListen && raw.admin && { admin: adminConfig(raw.admin, adminListen, issues) }),
-    listeners: postgres ? { postgres } : {},
+    listeners: { ...(postgres && { postgres }), ...(mysql && { mysql }) },
     sources,
     ...(raw.audit && { audit: { path: raw.audit.path, max_size: raw.audit.max_size ?? TOP_DEFAULTS.audit_max_size, max_files: raw.audit.max_files ?? TOP_DEFAULTS.audit_max_files } }),
     log: { level: raw.log?.level ?? TOP_DEFAULTS.log_level },
+    brute_force: resolveBruteForce(raw.brute_force, ms),
     shutdown_timeout: ms(raw.shutdown_timeout ?? TOP_DEFAULTS.shutdown_timeout, ['shutdown_timeout']),
+    ...(raw.discovery && { discovery: resolveDiscovery(raw.discovery, Object.keys(sources), issues) }),
   };
   issues.push(...listenConflicts(config));
   return { config, issues };
@@ -183,9 +261,10 @@ function boundAddresses(config: SluiceConfig): [string, ListenAddress][] {
   const bound: [string, ListenAddress][] = [];
   if (config.admin) bound.push(['admin.listen', config.admin.listen]);
   if (config.listeners.postgres) bound.push(['listeners.postgres.listen', config.listeners.postgres.listen]);
+  if (config.listeners.mysql) bound.push(['listeners.mysql.listen', config.listeners.mysql.listen]);
   for (const [name, s] of Object.entries(config.sources)) {
     if (s.kind === 'redis') bound.push([formatPath(['sources', name, 'listen']), s.listen]);
-    else if (s.embedded) bound.push([`${formatPath(['sources', name, 'embedded', 'port'])}`, { host: '127.0.0.1', port: s.embedded.port }]);
+    else if (s.kind === 'postgres' && s.embedded) bound.push([`${formatPath(['sources', name, 'embedded', 'port'])}`, { host: '127.0.0.1', port: s.embedded.port }]);
   }
   return bound;
 }

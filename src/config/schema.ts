@@ -11,6 +11,9 @@ import { DURATION_FORM, DURATION_PATTERN } from './duration.js';
 import { LISTEN_FORM, LISTEN_PATTERN } from './listen-address.js';
 import { ADMIN_ROLES } from '../auth/admin-roles.js';
 import { TOKEN_HASH_PATTERN } from '../auth/admin-tokens.js';
+import { DiscoverySchema } from '../discovery/config.js';
+import { MongoSourceSchema, S3SourceSchema } from '../discovery/source-config.js';
+import { ClientTlsSchema, ServerTlsSchema } from './tls.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -65,6 +68,11 @@ export const LISTENER_DEFAULTS = {
 
 export const HOST_DEFAULTS = { port: 5432, role: 'primary', zone: '', weight: 1 } as const;
 export const SOURCE_DEFAULTS = { auth: 'scram-sha-256' } as const;
+export const PRIMARY_READS = ['fallback', 'always', 'never'] as const;
+export const ROUTING_DEFAULTS = { read_write_split: false, replica_lag_max: '10s', primary_reads: 'fallback', failover_timeout: '30s' } as const;
+export const HEALTH_DEFAULTS = { probe_interval: '1s', probe_timeout: '1s' } as const;
+/** PgBouncer's default auth_query; pg_shadow needs a superuser, so most set a SECURITY DEFINER function instead. */
+export const AUTH_QUERY_DEFAULTS = { auth_query: 'SELECT usename, passwd FROM pg_shadow WHERE usename = $1', auth_query_ttl: '60s' } as const;
 export const TOP_DEFAULTS = { log_level: 'info', shutdown_timeout: '30s', audit_max_size: 16 * 1024 * 1024, audit_max_files: 10 } as const;
 
 const PoolSchema = Type.Object({
@@ -92,6 +100,20 @@ const HostSchema = Type.Object({
   weight: Type.Optional(Type.Number({ minimum: 0, default: HOST_DEFAULTS.weight })),
 }, closed);
 
+/** How a source's units of work are spread over its hosts (docs/routing.md). */
+const RoutingSchema = Type.Object({
+  read_write_split: Type.Optional(Type.Boolean({ default: ROUTING_DEFAULTS.read_write_split })),
+  prefer_zones: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
+  replica_lag_max: Type.Optional(Duration(ROUTING_DEFAULTS.replica_lag_max)),
+  primary_reads: Type.Optional(OneOf(PRIMARY_READS, { default: ROUTING_DEFAULTS.primary_reads })),
+  failover_timeout: Type.Optional(Duration(ROUTING_DEFAULTS.failover_timeout)),
+}, closed);
+
+const HealthSchema = Type.Object({
+  probe_interval: Type.Optional(Duration(HEALTH_DEFAULTS.probe_interval)),
+  probe_timeout: Type.Optional(Duration(HEALTH_DEFAULTS.probe_timeout)),
+}, closed);
+
 const UserSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
   password: Type.String(),
@@ -115,7 +137,13 @@ const SourceSchema = Type.Object({
   pool: Type.Optional(PoolSchema),
   hosts: Type.Optional(Type.Array(HostSchema, { minItems: 1, expected: 'a non-empty list of hosts ({ host, port, role, zone, weight })' })),
   users: Type.Array(UserSchema, { minItems: 1, expected: 'a non-empty list of users ({ name, password, ... })' }),
+  auth_user: Type.Optional(Type.String({ minLength: 1 })),
+  auth_query: Type.Optional(Type.String({ minLength: 1, default: AUTH_QUERY_DEFAULTS.auth_query })),
+  auth_query_ttl: Type.Optional(Duration(AUTH_QUERY_DEFAULTS.auth_query_ttl)),
   embedded: Type.Optional(EmbeddedSchema),
+  routing: Type.Optional(RoutingSchema),
+  health: Type.Optional(HealthSchema),
+  server_tls: Type.Optional(ServerTlsSchema),
 }, closed);
 
 /**
@@ -185,9 +213,34 @@ const RedisSourceSchema = Type.Object({
   read_from: Type.Optional(OneOf(REDIS_READ_FROM, { default: REDIS_SOURCE_DEFAULTS.read_from })),
 }, closed);
 
+export const MYSQL_AUTH_PLUGINS = ['mysql_native_password', 'caching_sha2_password'] as const;
+export const MYSQL_HOST_DEFAULTS = { port: 3306 } as const;
+export const MYSQL_LISTENER_DEFAULTS = { auth: 'mysql_native_password', max_packet_size: 64 * 1024 * 1024 } as const;
+
+const MysqlSourceSchema = Type.Object({
+  kind: Type.Literal('mysql'),
+  database: Type.Optional(Type.String()),
+  pool: Type.Optional(PoolSchema),
+  hosts: Type.Array(Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Optional(Type.Integer({ ...portRange, default: MYSQL_HOST_DEFAULTS.port })),
+    role: Type.Optional(OneOf(HOST_ROLES, { default: HOST_DEFAULTS.role })),
+    zone: Type.Optional(Type.String({ default: HOST_DEFAULTS.zone })),
+    weight: Type.Optional(Type.Number({ minimum: 0, default: HOST_DEFAULTS.weight })),
+  }, closed), { minItems: 1, expected: 'a non-empty list of hosts ({ host, port, role, zone, weight })' }),
+  users: Type.Array(Type.Object({
+    name: Type.String({ minLength: 1 }),
+    password: Type.String(),
+    auth: Type.Optional(OneOf(MYSQL_AUTH_PLUGINS)),
+    server_user: Type.Optional(Type.String({ minLength: 1 })),
+    server_password: Type.Optional(Type.String()),
+    pool_size: Type.Optional(Type.Integer({ minimum: 1 })),
+  }, closed), { minItems: 1, expected: 'a non-empty list of users ({ name, password, ... })' }),
+}, closed);
+
 /** Which schema a source follows is chosen by its `kind`; schema-issues.ts reports against that one. */
-export const SOURCE_KINDS = ['postgres', 'redis'] as const;
-const AnySourceSchema = Type.Union([SourceSchema, RedisSourceSchema], { discriminator: 'kind', expected: 'a mapping of source settings with kind: postgres or kind: redis' });
+export const SOURCE_KINDS = ['postgres', 'redis', 'mysql', 's3', 'mongodb'] as const;
+const AnySourceSchema = Type.Union([SourceSchema, RedisSourceSchema, MysqlSourceSchema, S3SourceSchema, MongoSourceSchema], { discriminator: 'kind', expected: 'a mapping of source settings with kind: postgres, redis, mysql, s3 or mongodb' });
 
 const PostgresListenerSchema = Type.Object({
   listen: ListenAddress,
@@ -195,6 +248,67 @@ const PostgresListenerSchema = Type.Object({
   client_login_timeout: Type.Optional(Duration(LISTENER_DEFAULTS.client_login_timeout)),
   // A PostgreSQL message length is an int32, and a startup packet alone may take ~10 kB.
   max_packet_size: Type.Optional(Type.Integer({ minimum: 16384, maximum: 2 ** 31 - 1, default: LISTENER_DEFAULTS.max_packet_size })),
+  client_tls: Type.Optional(ClientTlsSchema),
+}, closed);
+
+const MysqlListenerSchema = Type.Object({
+  listen: ListenAddress,
+  max_client_conn: Type.Optional(Type.Integer({ minimum: 1, default: LISTENER_DEFAULTS.max_client_conn })),
+  client_login_timeout: Type.Optional(Duration(LISTENER_DEFAULTS.client_login_timeout)),
+  max_packet_size: Type.Optional(Type.Integer({ minimum: 16384, maximum: 2 ** 30, default: MYSQL_LISTENER_DEFAULTS.max_packet_size })),
+  auth: Type.Optional(OneOf(MYSQL_AUTH_PLUGINS, { default: MYSQL_LISTENER_DEFAULTS.auth })),
+}, closed);
+
+/** How Sluice reaches the secret backends behind `${vault:...}`, `${aws-sm:...}` and `${azure-kv:...}`. */
+export const SECRETS_DEFAULTS = { refresh: '5m', timeout: '10s', database_mount: 'database', approle_mount: 'approle', kubernetes_mount: 'kubernetes', kubernetes_jwt_file: '/var/run/secrets/kubernetes.io/serviceaccount/token', azure_authority: 'https://login.microsoftonline.com' } as const;
+
+const VaultAuthSchema = Type.Union([
+  Type.Object({ method: Type.Literal('token'), token: Type.String({ minLength: 1 }) }, closed),
+  Type.Object({ method: Type.Literal('approle'), role_id: Type.String({ minLength: 1 }), secret_id: Type.String({ minLength: 1 }), mount: Type.Optional(Type.String({ minLength: 1 })) }, closed),
+  Type.Object({ method: Type.Literal('kubernetes'), role: Type.String({ minLength: 1 }), jwt_file: Type.Optional(Type.String({ minLength: 1 })), mount: Type.Optional(Type.String({ minLength: 1 })) }, closed),
+], { discriminator: 'method', expected: 'a mapping with method: token, approle or kubernetes' });
+
+export const SecretsSchema = Type.Object({
+  /** Values without a lease (KV, AWS, Azure, the local store, files) are read again this often. */
+  refresh: Type.Optional(Duration(SECRETS_DEFAULTS.refresh)),
+  timeout: Type.Optional(Duration(SECRETS_DEFAULTS.timeout)),
+  vault: Type.Optional(Type.Object({
+    address: Type.String({ pattern: '^https?://', expected: 'a URL such as https://vault.example:8200' }),
+    namespace: Type.Optional(Type.String({ minLength: 1 })),
+    auth: VaultAuthSchema,
+    database_mount: Type.Optional(Type.String({ minLength: 1 })),
+  }, closed)),
+  aws: Type.Optional(Type.Object({
+    region: Type.String({ minLength: 1 }),
+    /** Another Secrets Manager endpoint (a VPC endpoint, or a test double). */
+    endpoint: Type.Optional(Type.String({ pattern: '^https?://', expected: 'a URL' })),
+  }, closed)),
+  azure: Type.Optional(Type.Object({
+    tenant_id: Type.String({ minLength: 1 }),
+    client_id: Type.String({ minLength: 1 }),
+    client_secret: Type.String({ minLength: 1 }),
+    authority_host: Type.Optional(Type.String({ pattern: '^https?://', expected: 'a URL' })),
+    /** Where vault VAULT lives, with {vault} in it; default https://{vault}.vault.azure.net. */
+    vault_url: Type.Optional(Type.String({ pattern: '\\{vault\\}', expected: 'a URL containing {vault}' })),
+  }, closed)),
+}, closed);
+
+/** Failed client logins: delays, then a lockout; see auth/login-guard.ts. */
+export const BRUTE_FORCE_DEFAULTS = {
+  enabled: true, window: '1m', user_delay_after: 3, user_lockout_after: 10, address_delay_after: 10, address_lockout_after: 30,
+  delay: '250ms', max_delay: '5s', lockout: '5m',
+} as const;
+
+const BruteForceSchema = Type.Object({
+  enabled: Type.Optional(Type.Boolean({ default: BRUTE_FORCE_DEFAULTS.enabled })),
+  window: Type.Optional(Duration(BRUTE_FORCE_DEFAULTS.window)),
+  user_delay_after: Type.Optional(Type.Integer({ minimum: 0, default: BRUTE_FORCE_DEFAULTS.user_delay_after })),
+  user_lockout_after: Type.Optional(Type.Integer({ minimum: 1, default: BRUTE_FORCE_DEFAULTS.user_lockout_after })),
+  address_delay_after: Type.Optional(Type.Integer({ minimum: 0, default: BRUTE_FORCE_DEFAULTS.address_delay_after })),
+  address_lockout_after: Type.Optional(Type.Integer({ minimum: 1, default: BRUTE_FORCE_DEFAULTS.address_lockout_after })),
+  delay: Type.Optional(Duration(BRUTE_FORCE_DEFAULTS.delay)),
+  max_delay: Type.Optional(Duration(BRUTE_FORCE_DEFAULTS.max_delay)),
+  lockout: Type.Optional(Duration(BRUTE_FORCE_DEFAULTS.lockout)),
 }, closed);
 
 export const ConfigSchema = Type.Object({
@@ -209,7 +323,7 @@ export const ConfigSchema = Type.Object({
     admin_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
     stats_users: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: [] })),
   }, closed)),
-  listeners: Type.Optional(Type.Object({ postgres: Type.Optional(PostgresListenerSchema) }, closed)),
+  listeners: Type.Optional(Type.Object({ postgres: Type.Optional(PostgresListenerSchema), mysql: Type.Optional(MysqlListenerSchema) }, closed)),
   sources: Type.Record(Type.String(), AnySourceSchema, { minProperties: 1, expected: 'a mapping from source name to source settings, with at least one source' }),
   audit: Type.Optional(Type.Object({
     path: Type.String({ minLength: 1 }),
@@ -218,6 +332,9 @@ export const ConfigSchema = Type.Object({
   }, closed)),
   log: Type.Optional(Type.Object({ level: Type.Optional(OneOf(LOG_LEVELS, { default: TOP_DEFAULTS.log_level })) }, closed)),
   shutdown_timeout: Type.Optional(Duration(TOP_DEFAULTS.shutdown_timeout)),
+  secrets: Type.Optional(SecretsSchema),
+  brute_force: Type.Optional(BruteForceSchema),
+  discovery: Type.Optional(DiscoverySchema),
 }, closed);
 
 export type RawConfig = Static<typeof ConfigSchema>;
@@ -225,4 +342,10 @@ export type RawSource = Static<typeof SourceSchema>;
 export type RawRedisSource = Static<typeof RedisSourceSchema>;
 export type RawPool = Static<typeof PoolSchema>;
 export type RawHost = Static<typeof HostSchema>;
+export type RawRouting = Static<typeof RoutingSchema>;
+export type RawHealth = Static<typeof HealthSchema>;
 export type RawListener = Static<typeof PostgresListenerSchema>;
+export type RawSecrets = Static<typeof SecretsSchema>;
+export type RawBruteForce = Static<typeof BruteForceSchema>;
+export type RawMysqlSource = Static<typeof MysqlSourceSchema>;
+export type RawMysqlListener = Static<typeof MysqlListenerSchema>;

@@ -4,14 +4,17 @@
  * produce exactly this shape; the runtime never sees raw YAML.
  */
 
-export type SourceKind = 'postgres' | 'redis';
+export type SourceKind = 'postgres' | 'redis' | 'mysql' | 's3' | 'mongodb';
 export type PoolMode = 'session' | 'transaction' | 'statement';
 export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'trust';
 /** `any` (PgBouncer's auth_type=any): clients are not authenticated and any user name shares the first user's pool. */
 export type SourceAuthMethod = ClientAuthMethod | 'any';
 export type HostRole = 'primary' | 'replica' | 'auto';
 
+import type { ClientTlsConfig, ServerTlsConfig } from './tls.js';
 import type { AdminTokenConfig } from '../auth/admin-tokens.js';
+import type { DiscoveryConfig } from '../discovery/config.js';
+import type { DiscoveryOnlySourceConfig } from '../discovery/source-config.js';
 
 export interface ListenAddress { host: string; port: number }
 
@@ -35,9 +38,25 @@ export interface PostgresListenerConfig {
   client_login_timeout: number;
   /** Largest message a client may send, in bytes (max_packet_size); larger gets 08P01 and a close. */
   max_packet_size: number;
+  /** SSLRequest and direct TLS from clients (config/tls.ts). */
+  client_tls: ClientTlsConfig;
 }
 
-export interface ListenersConfig { postgres?: PostgresListenerConfig }
+/** The MySQL/MariaDB listener: one port for every `kind: mysql` source (the handshake's database picks one). */
+export interface MysqlListenerConfig {
+  listen: ListenAddress;
+  max_client_conn: number;
+  /** A client must finish the handshake and authentication within this time. */
+  client_login_timeout: number;
+  /** Largest payload a client may send (max_allowed_packet); larger gets ERR 1153 and a close. */
+  max_packet_size: number;
+  /** The plugin Sluice's greeting offers; a user's own `auth` wins through an auth switch. */
+  auth: MysqlAuthPlugin;
+}
+
+export type MysqlAuthPlugin = 'mysql_native_password' | 'caching_sha2_password';
+
+export interface ListenersConfig { postgres?: PostgresListenerConfig; mysql?: MysqlListenerConfig }
 
 export interface PoolConfig {
   mode: PoolMode;
@@ -72,6 +91,28 @@ export interface HostConfig {
   weight: number;
 }
 
+/** Reads on the primary: only when no replica may serve, alongside replicas, or never. */
+export type PrimaryReads = 'fallback' | 'always' | 'never';
+
+/** A source's `routing:` block (docs/routing.md); durations in milliseconds. */
+export interface RoutingConfig {
+  /** Send transactions that begin read-only to replicas; off sends everything to the primary. */
+  read_write_split: boolean;
+  /** Zone tiers in order of preference; entries ending in ':' or '*' match by prefix. */
+  prefer_zones: string[];
+  /** Replicas whose replay lag exceeds this take no reads; 0 disables the limit. */
+  replica_lag_max: number;
+  primary_reads: PrimaryReads;
+  /** How long a write waits for a primary during failover before failing. */
+  failover_timeout: number;
+}
+
+/** A source's `health:` block: the active probes of its hosts; milliseconds. */
+export interface HealthConfig {
+  probe_interval: number;
+  probe_timeout: number;
+}
+
 export interface UserConfig {
   name: string;
   /** Checked from clients and, unless server_password is set, used towards the server. */
@@ -103,7 +144,21 @@ export interface PostgresSourceConfig {
   pool: PoolConfig;
   hosts: HostConfig[];
   users: UserConfig[];
+  /**
+   * PgBouncer's auth_user: clients naming a user not in `users` are looked up with auth_query,
+   * run as this user (one of `users`). The three keys are present together or not at all.
+   */
+  auth_user?: string;
+  /** The lookup; `$1` is the user name, the second column its verifier. */
+  auth_query?: string;
+  /** How long a lookup's answer is kept, in ms; a missing user's for a tenth of it. */
+  auth_query_ttl?: number;
   embedded?: EmbeddedConfig;
+  /** Present when written in the YAML (defaults filled); absent means the defaults. */
+  routing?: RoutingConfig;
+  health?: HealthConfig;
+  /** TLS towards this source's hosts (config/tls.ts). */
+  server_tls: ServerTlsConfig;
 }
 
 /** Sizes and timeouts of one Redis source's backend connections; durations in milliseconds. */
@@ -171,7 +226,30 @@ export interface RedisSourceConfig {
   read_from: 'primary' | 'replica';
 }
 
-export type SourceConfig = PostgresSourceConfig | RedisSourceConfig;
+export interface MysqlUserConfig {
+  name: string;
+  /** Checked from clients and, unless server_password is set, used towards the server. */
+  password: string;
+  /** The plugin this user authenticates with; the listener's `auth` when absent. */
+  auth?: MysqlAuthPlugin;
+  server_user?: string;
+  server_password?: string;
+  pool_size?: number;
+}
+
+/** A MySQL or MariaDB cluster; clients reach it through listeners.mysql. */
+export interface MysqlSourceConfig {
+  kind: 'mysql';
+  name: string;
+  /** The schema clients start in when they name this source rather than a schema; defaults to the source name, '' for none. */
+  database: string;
+  pool: PoolConfig;
+  hosts: HostConfig[];
+  users: MysqlUserConfig[];
+}
+
+/** s3 and mongodb are read by discovery only: no listener or pool is started for them. */
+export type SourceConfig = PostgresSourceConfig | RedisSourceConfig | MysqlSourceConfig | DiscoveryOnlySourceConfig;
 
 /** The hash-chained audit trail (logins, admin calls); absent: not written. */
 export interface AuditConfig {
@@ -183,6 +261,24 @@ export interface AuditConfig {
   max_files: number;
 }
 
+/**
+ * Brute-force protection of client logins (PostgreSQL and Redis AUTH); durations in ms.
+ * Failures are counted per (source, user) and per client address within `window`.
+ */
+export interface BruteForceConfig {
+  enabled: boolean;
+  window: number;
+  /** Failures of one user after which each further failure is answered `delay` later, doubling. */
+  user_delay_after: number;
+  /** Failures of one user after which its logins are refused for `lockout`. */
+  user_lockout_after: number;
+  address_delay_after: number;
+  address_lockout_after: number;
+  delay: number;
+  max_delay: number;
+  lockout: number;
+}
+
 export interface LogConfig { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
 
 export interface SluiceConfig {
@@ -190,7 +286,11 @@ export interface SluiceConfig {
   listeners: ListenersConfig;
   sources: Record<string, SourceConfig>;
   audit?: AuditConfig;
+  /** Absent (a config built in code): the defaults of auth/login-guard.ts. */
+  brute_force?: BruteForceConfig;
   log: LogConfig;
   /** On SIGTERM, how long transactions in flight may take before connections are cut. */
   shutdown_timeout: number;
+  /** Schema discovery of the sources (docs/discovery.md); absent: off. */
+  discovery?: DiscoveryConfig;
 }

@@ -7,6 +7,7 @@
  */
 import { PoolClosedError, PoolTimeoutError, ServerConnectError, SluiceError } from '../errors.js';
 import type { PoolInit, PoolLogger, PoolOptions } from './options.js';
+import { QueueForecast } from './queue-forecast.js';
 import { PoolTotals, type PoolSnapshot, type ServerState } from './stats.js';
 import type { Connector, HostPicker, HostTarget, LeaseWaiter, PooledConnection } from './types.js';
 import { WaitQueue } from './wait-queue.js';
@@ -28,6 +29,8 @@ const silent: PoolLogger = { debug() {}, info() {}, warn() {} };
 export class Pool<C extends PooledConnection> {
   readonly name: string;
   readonly totals = new PoolTotals();
+  /** Demand over size, sampled by the janitor: when the wait queue will start to grow. */
+  readonly forecast = new QueueForecast();
   /** Why the last connect failed; null once one succeeds. For /health and SHOW POOLS. */
   lastConnectError: SluiceError | null = null;
 
@@ -66,6 +69,23 @@ export class Pool<C extends PooledConnection> {
   /** Idle, leased, being tested and connecting: the figure `size` caps. */
   get total(): number {
     return this.servers.size + this.connecting;
+  }
+
+  /**
+   * Leases a new acquire could get without queueing behind others: idle connections plus room
+   * to open, less the waiters already queued. 0 while logins to the host fail and nothing is
+   * idle, so routing sends work to a host that can take it rather than to one in retry backoff.
+   */
+  get spare(): number {
+    if (this.lastConnectError !== null && this.idle.length === 0) return 0;
+    return this.idle.length + this.opts.size - this.total - this.queue.size;
+  }
+
+  /** Take every queued waiter out, oldest first, to be routed elsewhere (its host stopped serving). */
+  takeWaiters(): LeaseWaiter<C>[] {
+    const taken: LeaseWaiter<C>[] = [];
+    for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) taken.push(waiter);
+    return taken;
   }
 
   /**
@@ -205,6 +225,7 @@ export class Pool<C extends PooledConnection> {
       waitTimeUs: t.waitTimeUs,
       waitCount: t.waitCount,
       lastConnectError: this.lastConnectError?.message ?? null,
+      queueForecastSeconds: this.forecast.secondsUntilQueue(),
     };
   }
 
@@ -427,6 +448,7 @@ export class Pool<C extends PooledConnection> {
 
   private tick(): void {
     const now = Date.now();
+    this.forecast.sample(now, this.active + this.queue.size, this.opts.size);
     this.expireWaiters();
     this.sweepIdle(now);
     this.topUp(now);

@@ -67,4 +67,6 @@ export interface PoolSnapshot {
   waitCount: number;
   /** Message of the last failed connect, null once a connect succeeds again. */
   lastConnectError: string | null;
+  /** Seconds until the wait queue starts to grow on the demand trend; Infinity when not rising (queue-forecast.ts). */
+  queueForecastSeconds: number;
 }

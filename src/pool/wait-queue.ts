@@ -2,7 +2,18 @@
  * FIFO of clients waiting for a server connection. A growable ring buffer, so push and shift
  * allocate nothing once warm (undici's FixedQueue idea), with O(1) cancel: a cancelled waiter
  * leaves a hole that the head skips, so the ring is never shifted.
+ *
+ * A waiter's sequence number is kept on the waiter itself under a private symbol rather than
+ * in a Map: the Map's set and delete on every queued lease were a measured share of the
+ * forwarding path's CPU at 1000 clients (docs/benchmarks.md). A waiter is in at most one queue
+ * at a time; a ticket counts only while its slot still holds that waiter, so a stale one
+ * (left by another queue, or by this one before a rewind) is harmless.
  */
+const TICKET = Symbol('sluice.waitTicket');
+const NONE = -1;
+
+type Ticketed = { [TICKET]?: number };
+
 export class WaitQueue<W extends object> {
   private waiters: (W | undefined)[];
   /** Enqueue time (performance.now()) per slot, parallel to `waiters`. */
@@ -14,7 +25,8 @@ export class WaitQueue<W extends object> {
    */
   private head = 0;
   private tail = 0;
-  private readonly tickets = new Map<W, number>();
+  /** Live waiters, holes excluded. */
+  private live = 0;
 
   constructor(capacity = 16) {
     let cap = 2;
@@ -26,22 +38,23 @@ export class WaitQueue<W extends object> {
 
   /** Live waiters, holes excluded. */
   get size(): number {
-    return this.tickets.size;
+    return this.live;
   }
 
   has(waiter: W): boolean {
-    return this.tickets.has(waiter);
+    return this.ticketOf(waiter) !== NONE;
   }
 
   /** Append; false (and no change) when the waiter is already queued. */
   push(waiter: W, now: number): boolean {
-    if (this.tickets.has(waiter)) return false;
+    if (this.ticketOf(waiter) !== NONE) return false;
     if (this.tail - this.head > this.mask) this.grow();
     const slot = this.tail & this.mask;
     this.waiters[slot] = waiter;
     this.since[slot] = now;
-    this.tickets.set(waiter, this.tail);
+    (waiter as Ticketed)[TICKET] = this.tail;
     this.tail++;
+    this.live++;
     return true;
   }
 
@@ -58,19 +71,30 @@ export class WaitQueue<W extends object> {
     const waiter = this.waiters[slot];
     this.waiters[slot] = undefined;
     this.head++;
-    if (waiter !== undefined) this.tickets.delete(waiter);
+    if (waiter !== undefined) {
+      (waiter as Ticketed)[TICKET] = NONE;
+      this.live--;
+    }
     this.rewindIfEmpty();
     return waiter;
   }
 
   /** Cancel a queued waiter; false when it is not queued (already served or never queued). */
   remove(waiter: W): boolean {
-    const seq = this.tickets.get(waiter);
-    if (seq === undefined) return false;
+    const seq = this.ticketOf(waiter);
+    if (seq === NONE) return false;
     this.waiters[seq & this.mask] = undefined;
-    this.tickets.delete(waiter);
+    (waiter as Ticketed)[TICKET] = NONE;
+    this.live--;
     this.rewindIfEmpty();
     return true;
+  }
+
+  /** The waiter's sequence number in this queue, or NONE. */
+  private ticketOf(waiter: W): number {
+    const seq = (waiter as Ticketed)[TICKET];
+    if (seq === undefined || seq === NONE || seq < this.head || seq >= this.tail) return NONE;
+    return this.waiters[seq & this.mask] === waiter ? seq : NONE;
   }
 
   private skipHoles(): void {
@@ -82,7 +106,7 @@ export class WaitQueue<W extends object> {
    * small integers (V8 Smis) however long the process runs.
    */
   private rewindIfEmpty(): void {
-    if (this.tickets.size !== 0) return;
+    if (this.live !== 0) return;
     this.head = 0;
     this.tail = 0;
   }

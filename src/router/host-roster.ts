@@ -40,7 +40,9 @@ const unlimited = (): number => Infinity;
 
 export class HostRoster {
   readonly entries: readonly RosterEntry[];
-  readonly chooser: HostChooser;
+  /** Replaced whole by reconfigure(), so a reload never leaves a half-updated chooser. */
+  chooser: HostChooser;
+  private readonly random: RandomSource | undefined;
   readonly failover: FailoverTracker;
   private readonly byKey: ReadonlyMap<string, RosterEntry>;
   /** Reused by choose('write'): the primary's entry, or nothing. */
@@ -50,6 +52,7 @@ export class HostRoster {
     const spare = init.spare ?? unlimited;
     this.entries = hosts.hosts.map((h) => new RosterEntry(h, h.health, spare));
     this.byKey = new Map(this.entries.map((e) => [e.host.key, e]));
+    this.random = init.random;
     this.chooser = new HostChooser(init.routing, init.random);
     this.failover = new FailoverTracker(this.entries.map((e) => e.health), { clock: init.clock, timers: init.timers });
   }
@@ -68,6 +71,11 @@ export class HostRoster {
     this.writeTarget.length = 0;
     if (entry !== undefined) this.writeTarget.push(entry);
     return this.chooser.choose(this.writeTarget, 'write');
+  }
+
+  /** A config reload: new zones, lag limit and primary_reads apply to the next choice. */
+  reconfigure(routing: RoutingOptions): void {
+    this.chooser = new HostChooser(routing, this.random);
   }
 
   health(key: string): HostHealth | undefined { return this.byKey.get(key)?.health; }

@@ -1,7 +1,7 @@
 /**
- * The hosts of one source and the choice of host for a new server connection. This first
- * version honours roles and operator-disabled hosts and spreads connections by weight;
- * health-weighted choice, zones and failover build on the same `pick` (issue: routing).
+ * The hosts of one source, each with its health tracker. `pick` is the simple choice for a
+ * new server connection (roles, operator-disabled hosts, connections by weight) where work is
+ * not routed per unit; PostgreSQL routes each unit of work through HostRoster instead.
  */
 import type { HostConfig } from '../config/types.js';
 import { HostHealth } from '../health/host-health.js';

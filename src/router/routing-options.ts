@@ -1,22 +1,12 @@
 /**
- * A source's `routing:` block as the router reads it (issue 4 item 1). Durations are in
- * milliseconds, as everywhere in the resolved config. Not yet in src/config: the loader
- * will produce this shape, and until then routingOptions() gives the defaults.
+ * A source's `routing:` block as the router reads it (issue 4 item 1): the resolved config's
+ * RoutingConfig, durations in milliseconds. routingOptions() fills defaults for a source
+ * whose YAML has no `routing:` and for tests.
  */
-export type PrimaryReads = 'fallback' | 'always' | 'never';
+import type { PrimaryReads, RoutingConfig } from '../config/types.js';
 
-export interface RoutingOptions {
-  /** Send transactions that begin read-only to replicas; off sends everything to the primary. */
-  read_write_split: boolean;
-  /** Zone tiers in order of preference; entries ending in ':' or '*' match by prefix. */
-  prefer_zones: string[];
-  /** Replicas whose replay lag exceeds this take no reads; 0 disables the limit. */
-  replica_lag_max: number;
-  /** Reads on the primary: only when no replica can serve, alongside replicas, or never. */
-  primary_reads: PrimaryReads;
-  /** How long write transactions wait for a primary during failover before failing. */
-  failover_timeout: number;
-}
+export type { PrimaryReads };
+export type RoutingOptions = RoutingConfig;
 
 export const DEFAULT_ROUTING: Readonly<RoutingOptions> = Object.freeze({
   read_write_split: false,

@@ -57,7 +57,17 @@ process.once('exit', () => {
   }
 });
 
-async function startCluster(method: ServerAuthMethod, user: string, password: string, database: string): Promise<TempCluster> {
+/** What a test may add to a temporary cluster: pg_hba lines, settings, and files in the data directory. */
+export interface ClusterExtras {
+  /** Replaces the default `host all all 127.0.0.1/32 <method>` line(s). */
+  hostLines?: string[];
+  /** More postgresql.conf lines, e.g. `ssl = on`. */
+  settings?: string[];
+  /** Written into the data directory before start, owned by postgres with mode 0600 (keys must be). */
+  files?: Record<string, string>;
+}
+
+export async function startCluster(method: ServerAuthMethod, user: string, password: string, database: string, extras: ClusterExtras = {}): Promise<TempCluster> {
   const dir = await mkdtemp('/tmp/sluice-pg-');
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'postgres.log');
@@ -67,8 +77,13 @@ async function startCluster(method: ServerAuthMethod, user: string, password: st
     await asPostgres(join(PG_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--no-sync', '--no-instructions',
       '--encoding=UTF8', '--locale=C', '--auth-local=trust', `--auth-host=${method}`]);
     // Written by us, not initdb's --auth-host, so that IPv6 and replication lines do not exist.
-    await writeFile(join(dataDir, 'pg_hba.conf'), `local all all trust\nhost all all 127.0.0.1/32 ${method}\n`);
-    const port = await startOnFreePort(dataDir, dir, method, logFile);
+    const hostLines = extras.hostLines ?? [`host all all 127.0.0.1/32 ${method}`];
+    await writeFile(join(dataDir, 'pg_hba.conf'), ['local all all trust', ...hostLines].join('\n') + '\n');
+    for (const [name, content] of Object.entries(extras.files ?? {})) {
+      await writeFile(join(dataDir, name), content, { mode: 0o600 });
+      await chown(join(dataDir, name), uid, gid);
+    }
+    const port = await startOnFreePort(dataDir, dir, method, logFile, extras.settings ?? []);
     running.set(dir, dataDir);
     await createRoleAndDb(dir, port, method, user, password, database);
     let stopped = false;
@@ -92,7 +107,7 @@ async function startCluster(method: ServerAuthMethod, user: string, password: st
 }
 
 /** A port can be taken between our probe and postgres binding it, so retry a few times. */
-async function startOnFreePort(dataDir: string, socketDir: string, method: ServerAuthMethod, logFile: string): Promise<number> {
+async function startOnFreePort(dataDir: string, socketDir: string, method: ServerAuthMethod, logFile: string, settings: string[]): Promise<number> {
   const base = await readFile(join(dataDir, 'postgresql.conf'), 'utf8');
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -105,6 +120,7 @@ async function startOnFreePort(dataDir: string, socketDir: string, method: Serve
       `password_encryption = '${method}'`,
       'fsync = off', 'synchronous_commit = off', 'full_page_writes = off',
       'shared_buffers = 16MB', 'max_connections = 50', 'logging_collector = off',
+      ...settings,
     ].join('\n') + '\n');
     try {
       await asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '30', 'start']);

@@ -91,3 +91,17 @@ async function ignoring(sqlstate: string, work: Promise<unknown>): Promise<void>
     if (!(err instanceof Error && 'code' in err && err.code === sqlstate)) throw err;
   }
 }
+
+/** Connect and disconnect; the error a login (or its first use) failed with, or null when it worked. */
+export async function loginError(config: string | pg.ClientConfig): Promise<{ code?: string; message: string } | null> {
+  const c = new pg.Client(config);
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.end();
+    return null;
+  } catch (err) {
+    await c.end().catch(() => {});
+    return err as { code?: string; message: string };
+  }
+}

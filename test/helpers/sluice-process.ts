@@ -44,6 +44,8 @@ export interface SluiceProcessOptions {
   instrument?: boolean;
   /** Top-level YAML appended to the generated config, e.g. an admin or audit section. */
   extraYaml?: string;
+  /** A whole configuration to start with instead of the generated one (its listener must bind 127.0.0.1:0). */
+  configText?: string;
 }
 
 export interface LogEntry { level: number; msg: string; [key: string]: unknown }
@@ -122,7 +124,7 @@ ${o.extraYaml ?? ''}`;
 export async function startSluiceProcess(o: SluiceProcessOptions = {}): Promise<SluiceProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
   const file = join(dir, 'sluice.yaml');
-  const config = sluiceConfig(o);
+  const config = o.configText ?? sluiceConfig(o);
   writeFileSync(file, config);
 
   // Through sh so the open-files limit is as high as allowed (CI raises it; 1000 clients need it);

@@ -40,7 +40,7 @@ export interface TestSluiceOptions {
   /** Extra YAML lines inside the source's pool mapping, e.g. "query_wait_timeout: 2s". */
   pool?: Record<string, string | number>;
   /** Extra YAML lines for the postgres listener, e.g. { client_login_timeout: '1s' }. */
-  listener?: Record<string, string | number>;
+  listener?: Record<string, YamlValue>;
   /** Name clients use as dbname; defaults to "app". */
   source?: string;
   /** Start the admin HTTP port on 127.0.0.1:0, with a reload that re-reads a temporary config file as the CLI does. */
@@ -67,8 +67,11 @@ function adminYaml(o: TestSluiceOptions): { admin: string; users: string } {
   return { admin: `admin: { listen: "127.0.0.1:0", ${auth}, admin_users: ${names(c.admin)}, stats_users: ${names(c.stats)} }\n`, users };
 }
 
-function flow(map: Record<string, string | number>): string {
-  return Object.entries(map).map(([k, v]) => `${k}: ${typeof v === 'number' ? v : JSON.stringify(v)}`).join(', ');
+/** JSON is YAML's flow style, so nested settings (client_tls: { ... }) need no YAML writer. */
+export type YamlValue = string | number | boolean | { [key: string]: YamlValue };
+
+function flow(map: Record<string, YamlValue>): string {
+  return Object.entries(map).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
 }
 
 export async function startSluice(o: TestSluiceOptions = {}): Promise<TestSluice> {

@@ -115,11 +115,15 @@ t.test('read endpoints and metrics after traffic', async (t) => {
   const listed = Object.entries(doc.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
   t.strictSame(listed, [
     'GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz',
-    'GET /v1/clients', 'GET /v1/config', 'GET /v1/hosts', 'GET /v1/openapi.json', 'GET /v1/pools', 'GET /v1/servers', 'GET /v1/stats', 'GET /v1/stats/history', 'GET /v1/version',
+    'GET /v1/catalog/search', 'GET /v1/clients', 'GET /v1/config',
+    'GET /v1/discovery/runs', 'GET /v1/discovery/runs/{id}', 'GET /v1/discovery/sources',
+    'GET /v1/hosts', 'GET /v1/openapi.json', 'GET /v1/pools', 'GET /v1/redis', 'GET /v1/servers',
+    'GET /v1/sources/{name}/catalog', 'GET /v1/sources/{name}/changes',
+    'GET /v1/stats', 'GET /v1/stats/history', 'GET /v1/version',
     'POST /v1/clients/{id}/kill',
     'POST /v1/hosts/{source}/{key}/disable', 'POST /v1/hosts/{source}/{key}/enable',
     'POST /v1/reload',
-    'POST /v1/sources/{name}/pause', 'POST /v1/sources/{name}/reconnect', 'POST /v1/sources/{name}/resume',
+    'POST /v1/sources/{name}/discover', 'POST /v1/sources/{name}/pause', 'POST /v1/sources/{name}/reconnect', 'POST /v1/sources/{name}/resume',
   ], 'every route is documented');
   t.match(doc.body.paths['/v1/pools']!.get, { responses: { 200: { content: { 'application/json': { schema: { type: 'array' } } } } } });
 

@@ -48,6 +48,21 @@ t.test('a good file: exit 0 with a one-line summary', async (t) => {
   t.equal(run.stderr, '');
 });
 
+t.test('a Redis source\'s own listener is in the summary', async (t) => {
+  const dir = t.testdir({ 'redis.yaml': `
+sources:
+  cache:
+    kind: redis
+    listen: 127.0.0.1:6380
+    hosts:
+      - { host: 127.0.0.1, port: 6379 }
+` });
+  const file = join(dir, 'redis.yaml');
+  const run = sluice('check-config', file);
+  t.equal(run.code, 0, run.stderr);
+  t.equal(run.stdout, `${file}: ok (1 source, listeners: redis cache 127.0.0.1:6380)\n`);
+});
+
 t.test('a bad file: exit 1 with one issue per line on stderr', async (t) => {
   const dir = t.testdir({ 'bad.yaml': BAD });
   const file = join(dir, 'bad.yaml');

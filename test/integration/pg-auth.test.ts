@@ -7,25 +7,12 @@ import t from 'tap';
 import pg from 'pg';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
 import { startMd5OnlyCluster, startScramOnlyCluster } from '../helpers/cluster.js';
-import { ensureRoleAndDb, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
+import { ensureRoleAndDb, loginError, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
 import { RawClient, rows, serialize } from '../helpers/raw-client.js';
 import { md5Response } from '../../src/wire/postgres/md5.js';
 import { ScramClientSession } from '../../src/wire/postgres/scram.js';
 
 t.before(() => ensureRoleAndDb(TEST_ROLE, TEST_PASSWORD));
-
-async function connectError(url: string): Promise<{ code?: string; message: string } | null> {
-  const c = new pg.Client(url);
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    await c.end();
-    return null;
-  } catch (err) {
-    await c.end().catch(() => {});
-    return err as { code?: string; message: string };
-  }
-}
 
 async function whoAmI(url: string): Promise<string> {
   const c = new pg.Client(url);
@@ -46,7 +33,7 @@ for (const auth of ['scram-sha-256', 'md5'] as const) {
     const asked = raw.received.find((m) => m.name.startsWith('authentication') && m.name !== 'authenticationOk')!.name;
     t.equal(asked, auth === 'md5' ? 'authenticationMD5Password' : 'authenticationSASL', `Sluice asks for ${auth}`);
     await raw.end();
-    const bad = await connectError(s.url({ password: 'not-the-password' }));
+    const bad = await loginError(s.url({ password: 'not-the-password' }));
     t.equal(bad?.code, '28P01', 'a wrong password gets 28P01');
     t.match(bad?.message, /password authentication failed for user "sluice_test"/);
   });
@@ -61,10 +48,10 @@ t.test('client auth trust', async (t) => {
 t.test('unknown database, unknown user, too many clients', async (t) => {
   const s = await startSluice({ size: 1, listener: { max_client_conn: 2 } });
   t.teardown(() => s.stop());
-  const db = await connectError(s.url({ database: 'no_such_source' }));
+  const db = await loginError(s.url({ database: 'no_such_source' }));
   t.equal(db?.code, '3D000');
   t.match(db?.message, /no_such_source/);
-  const user = await connectError(s.url({ user: 'nobody' }));
+  const user = await loginError(s.url({ user: 'nobody' }));
   t.equal(user?.code, '28000');
   t.match(user?.message, /nobody/);
 
@@ -72,7 +59,7 @@ t.test('unknown database, unknown user, too many clients', async (t) => {
   const b = new pg.Client(s.url());
   await a.connect();
   await b.connect();
-  const third = await connectError(s.url());
+  const third = await loginError(s.url());
   t.equal(third?.code, '53300', 'the third client is refused with 53300');
   t.match(third?.message, /too many clients/);
   await a.end();
@@ -87,7 +74,7 @@ t.test('per-source max_client_conn', async (t) => {
   const a = new pg.Client(s.url());
   await a.connect();
   t.teardown(() => a.end());
-  t.equal((await connectError(s.url()))?.code, '53300');
+  t.equal((await loginError(s.url()))?.code, '53300');
 });
 
 t.test('Sluice logs in to servers that demand SCRAM or md5', async (t) => {
@@ -114,7 +101,7 @@ t.test('Sluice logs in to servers that demand SCRAM or md5', async (t) => {
     });
     t.teardown(() => wrong.stop());
     const started = Date.now();
-    const err = await connectError(wrong.url());
+    const err = await loginError(wrong.url());
     t.ok(err?.code?.startsWith('08'), `a connection error (${err?.code})`);
     t.match(err?.message, /password authentication failed/, 'naming the server\'s refusal');
     t.ok(Date.now() - started < 5000);

@@ -39,7 +39,7 @@ t.test('a value outside a set lists the choices', async (t) => {
   t.strictSame(await issuesOf(source({ pool: '{ mode: tx }' })), ['sources.bench.pool.mode: must be one of session, transaction, statement (got "tx")']);
   t.strictSame(await issuesOf(source({ host: '{ host: h, role: leader }' })), ['sources.bench.hosts[0].role: must be one of primary, replica, auto (got "leader")']);
   t.strictSame(await issuesOf(`${source()}log: { level: verbose }`), ['log.level: must be one of trace, debug, info, warn, error, fatal (got "verbose")']);
-  t.strictSame(await issuesOf(source().replace('kind: postgres', 'kind: mysql')), ['sources.bench.kind: must be one of postgres, redis (got "mysql")']);
+  t.strictSame(await issuesOf(source().replace('kind: postgres', 'kind: oracle')), ['sources.bench.kind: must be one of postgres, redis, mysql, s3, mongodb (got "oracle")']);
 });
 
 t.test('an unknown key is an error everywhere, listing the known keys', async (t) => {
@@ -47,8 +47,8 @@ t.test('an unknown key is an error everywhere, listing the known keys', async (t
   t.strictSame(await issuesOf(source({ pool: '{ pool_size: 5 }' })), [
     'sources.bench.pool.pool_size: unknown key; expected one of mode, size, min_size, max_client_conn, query_wait_timeout, idle_transaction_timeout, server_connect_timeout, server_login_retry, server_lifetime, server_idle_timeout, server_check_query, server_check_delay, server_reset_query, max_prepared_statements',
   ]);
-  t.strictSame(await issuesOf(`${source()}listen: 1.2.3.4:5`), ['listen: unknown key; expected one of admin, listeners, sources, audit, log, shutdown_timeout']);
-  t.strictSame(await issuesOf(`${source()}listeners: { mysql: { listen: "1.2.3.4:5" } }`), ['listeners.mysql: unknown key; expected one of postgres']);
+  t.strictSame(await issuesOf(`${source()}listen: 1.2.3.4:5`), ['listen: unknown key; expected one of admin, listeners, sources, audit, log, shutdown_timeout, secrets, brute_force, discovery']);
+  t.strictSame(await issuesOf(`${source()}listeners: { mongodb: { listen: "1.2.3.4:5" } }`), ['listeners.mongodb: unknown key; expected one of postgres, mysql']);
   t.strictSame(await issuesOf(source({ pool: '{ __proto__: { size: 1 } }' })), [
     'sources.bench.pool.__proto__: unknown key; expected one of mode, size, min_size, max_client_conn, query_wait_timeout, idle_transaction_timeout, server_connect_timeout, server_login_retry, server_lifetime, server_idle_timeout, server_check_query, server_check_delay, server_reset_query, max_prepared_statements',
   ], '__proto__ is a key like any other');
@@ -56,7 +56,7 @@ t.test('an unknown key is an error everywhere, listing the known keys', async (t
 
 t.test('a missing required key says what belongs there', async (t) => {
   t.strictSame(await issuesOf(source({ host: '{ port: 5432 }' })), ['sources.bench.hosts[0].host: required key is missing; expected a non-empty string']);
-  t.strictSame(await issuesOf(source().replace('    kind: postgres\n', '')), ['sources.bench.kind: required key is missing; expected one of postgres, redis']);
+  t.strictSame(await issuesOf(source().replace('    kind: postgres\n', '')), ['sources.bench.kind: required key is missing; expected one of postgres, redis, mysql, s3, mongodb']);
   t.strictSame(await issuesOf(source().replace(/ {4}users:\n.*\n/, '')), ['sources.bench.users: required key is missing; expected a non-empty list of users ({ name, password, ... })']);
   t.strictSame(await issuesOf('log: { level: info }'), ['sources: required key is missing; expected a mapping from source name to source settings, with at least one source']);
 });
@@ -120,8 +120,8 @@ t.test('YAML syntax errors give line and column', async (t) => {
 });
 
 t.test('an empty file or a non-mapping document', async (t) => {
-  t.strictSame(await issuesOf(''), ['(top level): must be a mapping with keys admin, listeners, sources, audit, log, shutdown_timeout (got an empty value)']);
-  t.strictSame(await issuesOf('- a\n- b\n'), ['(top level): must be a mapping with keys admin, listeners, sources, audit, log, shutdown_timeout (got a list)']);
+  t.strictSame(await issuesOf(''), ['(top level): must be a mapping with keys admin, listeners, sources, audit, log, shutdown_timeout, secrets, brute_force, discovery (got an empty value)']);
+  t.strictSame(await issuesOf('- a\n- b\n'), ['(top level): must be a mapping with keys admin, listeners, sources, audit, log, shutdown_timeout, secrets, brute_force, discovery (got a list)']);
 });
 
 t.test('a password with the wrong type is not echoed', async (t) => {

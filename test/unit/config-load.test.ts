@@ -52,6 +52,7 @@ t.test("the issue's YAML resolves to the full runtime config", async (t) => {
         max_client_conn: 10000,
         client_login_timeout: 15_000,
         max_packet_size: 1_073_741_824,
+        client_tls: { mode: 'disable', cert: '', key: '', ca: '', verify_client: false },
       },
     },
     sources: {
@@ -64,9 +65,11 @@ t.test("the issue's YAML resolves to the full runtime config", async (t) => {
         pool: { ...DEFAULT_POOL, size: 50, query_wait_timeout: 30_000 },
         hosts: [{ host: '127.0.0.1', port: 5432, role: 'primary', zone: '', weight: 1 }],
         users: [{ name: 'bench', password: 'bench' }],
+        server_tls: { mode: 'disable', ca: '', cert: '', key: '' },
       },
     },
     log: { level: 'info' },
+    brute_force: { enabled: true, window: 60_000, user_delay_after: 3, user_lockout_after: 10, address_delay_after: 10, address_lockout_after: 30, delay: 250, max_delay: 5_000, lockout: 300_000 },
     shutdown_timeout: 30_000,
   });
 });
@@ -96,7 +99,7 @@ t.test('every field can be set', async (t) => {
   const config = await parseConfig(`
 admin: { listen: "[::1]:9930", auth: none, tokens: [{ name: ci, role: viewer, hash: "sha256:${'0'.repeat(64)}" }], admin_users: [app], stats_users: [app] }
 listeners:
-  postgres: { listen: "0.0.0.0:6432", max_client_conn: 200, client_login_timeout: 5, max_packet_size: 65536 }
+  postgres: { listen: "0.0.0.0:6432", max_client_conn: 200, client_login_timeout: 5, max_packet_size: 65536, client_tls: { mode: require, cert: /tls/s.crt, key: /tls/s.key, ca: /tls/ca.crt, verify_client: true } }
 log: { level: debug }
 shutdown_timeout: 2m
 sources:
@@ -124,9 +127,13 @@ sources:
       - { host: b.db, role: replica, zone: eu-1b, weight: 0.5 }
     users:
       - { name: app, password: pw, auth: trust, server_user: app_rw, server_password: spw, pool_size: 4 }
+    server_tls: { mode: verify-full, ca: /tls/db-ca.crt, cert: /tls/c.crt, key: /tls/c.key }
 `, 'full.yaml');
   t.strictSame(config.admin, { listen: { host: '::1', port: 9930 }, auth: 'none', tokens: [{ name: 'ci', role: 'viewer', hash: `sha256:${'0'.repeat(64)}` }], admin_users: ['app'], stats_users: ['app'] });
-  t.strictSame(config.listeners.postgres, { listen: { host: '0.0.0.0', port: 6432 }, max_client_conn: 200, client_login_timeout: 5000, max_packet_size: 65536 });
+  t.strictSame(config.listeners.postgres, {
+    listen: { host: '0.0.0.0', port: 6432 }, max_client_conn: 200, client_login_timeout: 5000, max_packet_size: 65536,
+    client_tls: { mode: 'require', cert: '/tls/s.crt', key: '/tls/s.key', ca: '/tls/ca.crt', verify_client: true },
+  });
   t.equal(config.log.level, 'debug');
   t.equal(config.shutdown_timeout, 120_000);
   const orders = pgSource(config, 'orders');
@@ -153,6 +160,7 @@ sources:
     { host: 'b.db', port: 5432, role: 'replica', zone: 'eu-1b', weight: 0.5 },
   ]);
   t.strictSame(orders?.users, [{ name: 'app', password: 'pw', auth: 'trust', server_user: 'app_rw', server_password: 'spw', pool_size: 4 }]);
+  t.strictSame(orders?.server_tls, { mode: 'verify-full', ca: '/tls/db-ca.crt', cert: '/tls/c.crt', key: '/tls/c.key' });
 });
 
 t.test('embedded: hosts may be omitted and point at the embedded database', async (t) => {

@@ -75,16 +75,16 @@ t.test('$${ writes a literal ${, and substituted text is not scanned again', asy
 
 t.test('malformed references', async (t) => {
   t.strictSame(await issuesOf(yaml({ password: '"${PW}"' }), { env: {} }), [
-    'sources.bench.users[0].password: reference ${PW} has no scheme; expected one of ${env:...}, ${file:...}, ${secret:...}, e.g. ${env:PW} (write $${ for a literal ${)',
+    'sources.bench.users[0].password: reference ${PW} has no scheme; expected one of ${env:...}, ${file:...}, ${secret:...}, ${vault:...}, ${vault-db:...}, ${aws-sm:...}, ${azure-kv:...}, e.g. ${env:PW} (write $${ for a literal ${)',
   ]);
   t.strictSame(await issuesOf(yaml({ password: '"${vault:kv/db}"' }), { env: {} }), [
-    'sources.bench.users[0].password: unknown reference scheme in ${vault:kv/db}; expected one of ${env:...}, ${file:...}, ${secret:...} (write $${ for a literal ${)',
-  ]);
+    'sources.bench.users[0].password: ${vault:...} needs a secrets.vault section saying how to reach Vault (referenced as ${vault:kv/db})',
+  ], 'a backend scheme without its secrets section');
   t.strictSame(await issuesOf(yaml({ password: '"${env:PW"' }), { env: {} }), [
     'sources.bench.users[0].password: unterminated reference ${env:PW; expected ${scheme:argument} (write $${ for a literal ${)',
   ]);
   t.strictSame(await issuesOf(yaml({ password: '"${constructor:x}"' }), { env: {} }), [
-    'sources.bench.users[0].password: unknown reference scheme in ${constructor:x}; expected one of ${env:...}, ${file:...}, ${secret:...} (write $${ for a literal ${)',
+    'sources.bench.users[0].password: unknown reference scheme in ${constructor:x}; expected one of ${env:...}, ${file:...}, ${secret:...}, ${vault:...}, ${vault-db:...}, ${aws-sm:...}, ${azure-kv:...} (write $${ for a literal ${)',
   ], 'object prototype names are not schemes');
 });
 
@@ -113,8 +113,8 @@ t.test('a reference that fills a number field is read as a number', async (t) =>
 });
 
 t.test('references are substituted before validation, in values only', async (t) => {
-  t.strictSame(await issuesOf(yaml().replace('kind: postgres', 'kind: "${env:KIND}"'), { env: { KIND: 'mysql' } }), [
-    'sources.bench.kind: must be one of postgres, redis (got "mysql")',
+  t.strictSame(await issuesOf(yaml().replace('kind: postgres', 'kind: "${env:KIND}"'), { env: { KIND: 'oracle' } }), [
+    'sources.bench.kind: must be one of postgres, redis, mysql, s3, mongodb (got "oracle")',
   ]);
   const keyed = await parseConfig(yaml().replace('bench:', '"${env:NAME}":'), 'refs.yaml', { env: { NAME: 'x' } });
   t.strictSame(Object.keys(keyed.sources), ['${env:NAME}'], 'a key is taken as written');

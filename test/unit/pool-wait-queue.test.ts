@@ -54,3 +54,20 @@ t.test('behaves like an array model under random push/shift/remove', async (t) =
   }));
   t.pass('matches the model');
 });
+
+t.test('a ticket from another queue or from before a rewind does not count', async (t) => {
+  const a = new WaitQueue<W>(2);
+  const b = new WaitQueue<W>(2);
+  const w = { n: 1 };
+  const other = { n: 2 };
+  t.ok(a.push(w, 0));
+  t.notOk(b.has(w), 'queued in a, not in b');
+  t.notOk(b.remove(w));
+  t.ok(b.push(other, 0));
+  t.equal(b.shift(), other);
+  t.equal(a.shift(), w, 'the rewound queue b left a untouched');
+  t.ok(b.push(other, 0), 'b starts over at sequence 0');
+  t.notOk(b.has(w), 'w held sequence 0 of a, and b\'s slot 0 holds another waiter');
+  t.notOk(b.remove(w));
+  t.equal(b.size, 1);
+});

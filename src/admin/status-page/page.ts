@@ -76,10 +76,10 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     <h2>Pools</h2>
     <table id="pools-table">
       <thead>
-        <tr><th colspan="3"></th><th class="group" colspan="2">clients</th><th class="group" colspan="4">servers</th><th colspan="3"></th></tr>
-        <tr><th>source</th><th>user</th><th>mode</th><th class="num">active</th><th class="num">waiting</th>
+        <tr><th colspan="4"></th><th class="group" colspan="2">clients</th><th class="group" colspan="4">servers</th><th colspan="4"></th></tr>
+        <tr><th>source</th><th>protocol</th><th>user</th><th>mode</th><th class="num">active</th><th class="num">waiting</th>
           <th class="num">active</th><th class="num">idle</th><th class="num">used</th><th class="num">size</th>
-          <th class="num">max wait</th><th class="num">transactions</th><th></th></tr>
+          <th class="num">max wait</th><th class="num">transactions</th><th class="num">queries</th><th></th></tr>
       </thead>
       <tbody id="pools"></tbody>
     </table>
@@ -87,7 +87,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   <section>
     <h2>Hosts</h2>
     <table id="hosts-table">
-      <thead><tr><th>source</th><th>host</th><th>role</th><th>zone</th><th>state</th><th>disabled</th><th class="num">connections</th></tr></thead>
+      <thead><tr><th>source</th><th>protocol</th><th>host</th><th>role</th><th>zone</th><th>state</th><th>health</th><th>reports</th><th>disabled</th><th class="num">connections</th></tr></thead>
       <tbody id="hosts"></tbody>
     </table>
   </section>

@@ -18,6 +18,8 @@ export type AuthStep =
 /** Where SCRAM verifiers come from; derived once per user, not once per login. */
 export interface VerifierSource {
   scramVerifier(user: UserConfig): ScramVerifier;
+  /** A SCRAM login succeeded: the client's ClientKey, for SCRAM pass-through to the servers. */
+  learnClientKey?(user: UserConfig, clientKey: Buffer): void;
 }
 
 export class ClientAuthenticator {
@@ -76,6 +78,7 @@ export class ClientAuthenticator {
     }
     const result = scram.handleClientFinal(buf.subarray(start + 5, end));
     if (!result.ok) return { kind: 'fail', reason: result.reason };
+    this.verifiers.learnClientKey?.(this.user, result.clientKey);
     return { kind: 'ok', msg: Buffer.concat([authSaslFinal(result.serverFinal), AUTH_OK]) };
   }
 }

@@ -1,24 +1,27 @@
 /**
- * A client's way in: the startup packet (with SSLRequest, GSSENCRequest and CancelRequest),
- * the source and user it names, authentication, and the first ParameterStatus set,
+ * A client's way in: the startup packet (client-startup.ts), the source and user it names (a
+ * listed user, or one auth_query finds), authentication, and the first ParameterStatus set,
  * BackendKeyData and ReadyForQuery. Bounded by client_login_timeout.
  */
-import type { UserConfig } from '../../config/types.js';
+import type { ClientAuthMethod, UserConfig } from '../../config/types.js';
 import { ProtocolError, SluiceError } from '../../errors.js';
 import type { Pool } from '../../pool/pool.js';
-import { backendKeyData, errorResponse, parameterStatus, READY_IDLE } from '../../wire/postgres/backend-messages.js';
-import { B } from '../../wire/postgres/constants.js';
+import { backendKeyData, errorResponse, READY_IDLE } from '../../wire/postgres/backend-messages.js';
 import { type FrameHandler, MessageFramer } from '../../wire/postgres/framer.js';
 import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
-import { MAX_STARTUP_PACKET, parseOptionsParameter, parseStartupPacket, startupPacketLength } from '../../wire/postgres/startup.js';
-import { type AuthStep, ClientAuthenticator } from './client-auth.js';
+import { MAX_STARTUP_PACKET } from '../../wire/postgres/startup.js';
+import { type AuthStep, ClientAuthenticator, type VerifierSource } from './client-auth.js';
 import type { PgClientSession } from './client-session.js';
 import type { PgProxyContext } from './context.js';
-import { NOT_SESSION_SETTINGS } from './parameters.js';
 import type { PgSource } from './pg-source.js';
 import type { PgServerConnection } from './server-connection.js';
 import { CONSOLE_DATABASES, type ConsoleRole, consoleAccess } from './console/access.js';
 import { ConsoleSession } from './console/console-session.js';
+import { ClientStartup } from './client-startup.js';
+import type { LoginCheck } from './dynamic-users.js';
+import { loginParams, startupSettings } from './login-params.js';
+import { LoginRefused, sourceFor, startupUser } from './login-checks.js';
+import { LoginTrail } from './login-trail.js';
 
 export interface LoginOutcome {
   source: PgSource;
@@ -31,28 +34,16 @@ export interface LoginOutcome {
   rest: Buffer | null;
 }
 
-const NO_ENCRYPTION = Buffer.from('N');
-
-class LoginRefused extends SluiceError {
-  readonly sqlstate: string;
-  constructor(sqlstate: string, message: string) {
-    super('SLUICE_LOGIN_REFUSED', message);
-    this.sqlstate = sqlstate;
-  }
-}
-
 export class ClientLogin implements FrameHandler {
   private readonly session: PgClientSession;
   private readonly ctx: PgProxyContext;
-  private startupBytes: Buffer = Buffer.alloc(0);
+  private readonly startup: ClientStartup;
   private framer: MessageFramer | null = null;
   private auth: ClientAuthenticator | null = null;
   private source: PgSource | null = null;
   private user: UserConfig | null = null;
-  private startupParams = new Map<string, string>();
-  /** What the startup packet named, for the audit trail of a login refused before a source or user matched. */
-  private startupUser: string | null = null;
-  private startupDatabase: string | null = null;
+  private settings = new Map<string, string>();
+  private readonly trail: LoginTrail;
   /** Bytes received after authentication while the server parameters were still being fetched. */
   private early: Buffer[] = [];
   private authenticated = false;
@@ -61,10 +52,21 @@ export class ClientLogin implements FrameHandler {
   private consoleRole: ConsoleRole | null = null;
   private console: ConsoleSession | null = null;
   private readonly timer: NodeJS.Timeout;
+  /** A failed login waits out its brute-force delay; what the client sends meanwhile is ignored. */
+  private refusing = false;
+  /** While auth_query looks the user up: what the client sent meanwhile, read once the exchange starts. */
+  private held: Buffer[] | null = null;
+  /** Why this login can only fail (auth_query found no such user); logged instead of the mock's reason. */
+  private doomed: string | null = null;
 
   constructor(session: PgClientSession, ctx: PgProxyContext) {
     this.session = session;
     this.ctx = ctx;
+    this.trail = new LoginTrail(ctx, session);
+    this.startup = new ClientStartup(session, ctx, (params, rest) => {
+      this.begin(params);
+      if (rest.length > 0) this.onData(rest);
+    });
     this.timer = setTimeout(() => this.refuse(SQLSTATE.ProtocolViolation, `client did not complete login within ${ctx.listener.client_login_timeout} ms (client_login_timeout)`), ctx.listener.client_login_timeout);
     this.timer.unref();
   }
@@ -76,7 +78,8 @@ export class ClientLogin implements FrameHandler {
   }
 
   onData(chunk: Buffer): void {
-    try {
+    if (this.refusing) return;
+    this.guarded(() => {
       if (this.console !== null) {
         this.console.onData(chunk);
       } else if (this.authenticated) {
@@ -86,76 +89,94 @@ export class ClientLogin implements FrameHandler {
         // Authentication ended inside this chunk: what follows is the session's, byte for byte.
         const rest = this.authenticated ? this.framer.takeLeftover() : null;
         if (rest !== null) this.early.push(rest);
+      } else if (this.held !== null) {
+        this.held.push(chunk);
       } else {
-        this.onStartupBytes(chunk);
+        this.startup.push(chunk);
       }
+    });
+  }
+
+  /** Runs a login step; a refusal or malformed input it throws ends the login with the right error. */
+  private guarded(work: () => void): void {
+    try {
+      work();
     } catch (err) {
-      if (err instanceof LoginRefused) this.refuse(err.sqlstate, err.message);
+      if (err instanceof LoginRefused && err.delayMs > 0) this.refuseLater(err);
+      else if (err instanceof LoginRefused) this.refuse(err.sqlstate, err.message);
       else this.refuse(SQLSTATE.ProtocolViolation, err instanceof ProtocolError ? err.message : `invalid login message: ${(err as Error).message}`);
     }
   }
 
-  private onStartupBytes(chunk: Buffer): void {
-    this.startupBytes = this.startupBytes.length === 0 ? chunk : Buffer.concat([this.startupBytes, chunk]);
-    while (this.framer === null) {
-      const len = startupPacketLength(this.startupBytes);
-      if (len < 0 || this.startupBytes.length < len) {
-        if (this.startupBytes.length > MAX_STARTUP_PACKET) throw new ProtocolError('startup packet too long');
-        return;
-      }
-      const packet = parseStartupPacket(this.startupBytes.subarray(0, len));
-      const rest = this.startupBytes.subarray(len);
-      this.startupBytes = Buffer.alloc(0);
-      switch (packet.kind) {
-        case 'ssl':
-        case 'gssenc':
-          // TLS arrives with the security work; until then clients fall back to plain text.
-          this.session.socket.write(NO_ENCRYPTION);
-          this.startupBytes = rest;
-          continue;
-        case 'cancel':
-          this.ctx.cancelKeys.find(packet.pid, packet.secret)?.cancelRunningQuery();
-          this.session.close();
-          return;
-        case 'startup':
-          if (packet.minor > 0 || packet.protocolOptions.length > 0) this.session.socket.write(negotiateProtocolVersion(packet.protocolOptions));
-          this.begin(packet.params);
-          if (rest.length > 0) this.onData(rest);
-          return;
-      }
-    }
-  }
-
   private begin(params: Map<string, string>): void {
-    const userName = params.get('user');
-    this.startupUser = userName || null;
-    this.startupDatabase = params.get('database') || userName || null;
-    if (!userName) throw new LoginRefused(SQLSTATE.InvalidAuthorization, 'no PostgreSQL user name specified in startup packet');
-    if (params.has('replication') && params.get('replication') !== 'false') {
-      throw new LoginRefused(SQLSTATE.FeatureNotSupported, 'replication connections are not supported through Sluice; connect to the server directly');
-    }
-    if (this.ctx.shuttingDown) throw new LoginRefused(SQLSTATE.CannotConnectNow, 'Sluice is shutting down');
+    this.trail.startupUser = params.get('user') || null;
+    this.trail.startupDatabase = params.get('database') || this.trail.startupUser;
+    const userName = startupUser(this.ctx, params, this.session.tls);
     const dbName = params.get('database') || userName;
     if (CONSOLE_DATABASES.has(dbName)) {
       this.beginConsole(userName);
       return;
     }
-    const source = this.ctx.sources.get(dbName) ?? fallbackSource(this.ctx);
-    if (source === undefined) throw new LoginRefused(SQLSTATE.UnknownDatabase, `database "${dbName}" does not exist (no source of that name in Sluice's configuration)`);
+    const source = sourceFor(this.ctx, dbName);
     // auth any: every user name shares the first user's pool, as PgBouncer's auth_type=any.
-    const user = source.user(userName) ?? (source.config.auth === 'any' ? source.config.users[0] : undefined);
-    if (user === undefined) throw new LoginRefused(SQLSTATE.InvalidAuthorization, `role "${userName}" does not exist for source "${source.name}"`);
-    if (source.hosts.hosts.every((h) => h.disabled)) throw new LoginRefused(SQLSTATE.CannotConnectNow, `database "${dbName}" is disabled (console DISABLE)`);
-    if (source.clients >= source.config.pool.max_client_conn) {
-      throw new LoginRefused(SQLSTATE.TooManyConnections, `too many clients for source "${dbName}" (max_client_conn ${source.config.pool.max_client_conn})`);
-    }
-    this.collectSettings(params);
+    const user = source.config.users.find((u) => u.name === userName) ?? (source.config.auth === 'any' ? source.config.users[0] : undefined);
+    if (user === undefined && !source.dynamicUsers.enabled) throw new LoginRefused(SQLSTATE.InvalidAuthorization, `role "${userName}" does not exist for source "${source.name}"`);
+    this.settings = startupSettings(params);
     this.source = source;
-    this.user = user;
+    this.trail.guardSource = source.name;
     source.clients++;
     this.session.source = source;
+    if (user === undefined) {
+      this.lookUp(source, userName);
+      return;
+    }
     const method = source.config.auth === 'any' ? 'trust' : user.auth ?? source.config.auth;
-    this.auth = new ClientAuthenticator(method, user, source);
+    this.trail.guardUser = user.name;
+    if (method !== 'trust') this.checkGuard();
+    this.authenticate(user, method, source);
+  }
+
+  /**
+   * A user the source does not list: auth_query says how to check it (dynamic-users.ts). A
+   * locked-out name is refused before any lookup, so guessing costs the database nothing.
+   */
+  private lookUp(source: PgSource, userName: string): void {
+    this.trail.guardUser = userName;
+    this.checkGuard();
+    const check = source.dynamicUsers.check(userName);
+    if (!(check instanceof Promise)) {
+      this.authenticateAs(check);
+      return;
+    }
+    this.held = [];
+    check.then(
+      (found) => this.resume(() => this.authenticateAs(found)),
+      (err: unknown) => this.resume(() => {
+        const code = err instanceof SluiceError ? err.code : undefined;
+        this.ctx.log.warn({ source: source.name, user: userName, code, err: (err as Error).message }, 'auth_query lookup failed; login refused');
+        // The reason stays in the log: it names servers and roles, and is the same for any user name.
+        throw new LoginRefused(SQLSTATE.ConnectionFailure, `cannot check the password of user "${userName}" now: auth_query failed (see Sluice's log)`);
+      }),
+    );
+  }
+
+  /** After the lookup: the login goes on, unless it ended meanwhile (timeout, disconnect). */
+  private resume(work: () => void): void {
+    if (this.aborted || this.refusing || this.session.socket.destroyed) return;
+    const held = this.held ?? [];
+    this.held = null;
+    this.guarded(work);
+    if (held.length > 0) this.onData(Buffer.concat(held));
+  }
+
+  private authenticateAs(check: LoginCheck): void {
+    this.doomed = check.doomed ?? null;
+    this.authenticate(check.user, check.method, check.verifiers);
+  }
+
+  private authenticate(user: UserConfig, method: ClientAuthMethod, verifiers: VerifierSource): void {
+    this.user = user;
+    this.auth = new ClientAuthenticator(method, user, verifiers);
     this.framer = new MessageFramer(this, MAX_STARTUP_PACKET);
     this.step(this.auth.begin());
   }
@@ -165,11 +186,11 @@ export class ClientLogin implements FrameHandler {
     const access = consoleAccess(this.ctx, userName);
     if (typeof access === 'string') throw new LoginRefused(SQLSTATE.InvalidAuthorization, access);
     this.source = access.source;
-    this.user = access.user;
     this.consoleRole = access.role;
-    this.auth = new ClientAuthenticator(access.method, access.user, access.source);
-    this.framer = new MessageFramer(this, MAX_STARTUP_PACKET);
-    this.step(this.auth.begin());
+    this.trail.guardSource = 'console';
+    this.trail.guardUser = access.user.name;
+    if (access.method !== 'trust') this.checkGuard();
+    this.authenticate(access.user, access.method, access.source);
   }
 
   private startConsole(role: ConsoleRole): void {
@@ -179,14 +200,8 @@ export class ClientLogin implements FrameHandler {
     const key = this.ctx.cancelKeys.issue();
     this.console.hello(key.pid, key.secret);
     this.ctx.log.info({ user: this.user!.name, role, client: this.session.socket.remoteAddress }, 'console login');
-    this.recordLogin('ok', 'console', { role });
+    this.trail.record('ok', 'console', this.user!.name, { role });
     if (this.early.length > 0) this.console.onData(Buffer.concat(this.early.splice(0)));
-  }
-
-  private collectSettings(params: Map<string, string>): void {
-    for (const [k, v] of params) if (!NOT_SESSION_SETTINGS.has(k)) this.startupParams.set(k, v);
-    const options = params.get('options');
-    if (options) for (const [k, v] of parseOptionsParameter(options)) this.startupParams.set(k, v);
   }
 
   onMessage(type: number, buf: Buffer, start: number, end: number): void {
@@ -200,9 +215,10 @@ export class ClientLogin implements FrameHandler {
     if (step.kind === 'send') {
       this.session.socket.write(step.msg);
     } else if (step.kind === 'fail') {
-      this.ctx.log.info({ user: this.user!.name, source: this.source!.name, client: this.session.socket.remoteAddress, reason: step.reason }, 'client authentication failed');
-      throw new LoginRefused(SQLSTATE.InvalidPassword, `password authentication failed for user "${this.user!.name}"`);
+      this.ctx.log.info({ user: this.user!.name, source: this.source!.name, client: this.session.socket.remoteAddress, reason: this.doomed ?? step.reason }, 'client authentication failed');
+      throw new LoginRefused(SQLSTATE.InvalidPassword, `password authentication failed for user "${this.user!.name}"`, this.trail.failed());
     } else {
+      this.trail.succeeded();
       this.authenticated = true;
       this.framer!.halt();
       this.session.socket.write(step.msg);
@@ -235,40 +251,26 @@ export class ClientLogin implements FrameHandler {
     if (this.aborted || this.session.socket.destroyed) return;
     clearTimeout(this.timer);
     const source = this.source!;
-    const params = new Map(source.serverParams ?? []);
-    const shown: Buffer[] = [];
-    // GUC names are case-insensitive; keep the server's spelling (TimeZone, not timezone) so a
-    // startup value and the client's later SETs land on one entry.
-    const spelled = new Map<string, string>();
-    for (const k of params.keys()) spelled.set(k.toLowerCase(), k);
-    for (const [k, v] of this.startupParams) params.set(spelled.get(k.toLowerCase()) ?? k, v);
-    for (const k of source.serverParams?.keys() ?? []) shown.push(parameterStatus(k, params.get(k)!));
+    const { params, shown } = loginParams(source.serverParams, this.settings);
     const key = this.ctx.cancelKeys.issue();
     shown.push(backendKeyData(key.pid, key.secret), READY_IDLE);
     this.session.socket.write(Buffer.concat(shown));
     this.ctx.log.debug({ user: this.user!.name, source: source.name, client: this.session.socket.remoteAddress }, 'client logged in');
-    this.recordLogin('ok', `source:${source.name}`);
+    this.trail.record('ok', `source:${source.name}`, this.user!.name);
     const rest = this.early.length === 0 ? null : Buffer.concat(this.early);
     this.session.onLoggedIn({ source, user: this.user!, pool, params, cancelPid: key.pid, cancelSecret: key.secret, rest });
   }
 
-  private loginTarget(): string {
-    if (this.startupDatabase !== null && CONSOLE_DATABASES.has(this.startupDatabase)) return 'console';
-    if (this.source !== null) return `source:${this.source.name}`;
-    return this.startupDatabase === null ? 'unknown' : `database:${this.startupDatabase}`;
+  /** Brute-force protection: (source, user) and address locks refuse before any password is checked. */
+  private checkGuard(): void {
+    const locked = this.trail.lockedOut();
+    if (locked !== null) throw new LoginRefused(SQLSTATE.InvalidAuthorization, locked);
   }
 
-  /** The audit trail's record of this login; the user is the one the client named, known or not. */
-  private recordLogin(result: 'ok' | 'failed', target: string, detail?: Record<string, string>): void {
-    const name = this.user?.name ?? this.startupUser;
-    this.ctx.audit.record({
-      actor: name === null ? 'anonymous' : `user:${name}`,
-      action: 'client.login',
-      target,
-      result,
-      source: `${this.session.remoteAddress}:${this.session.remotePort}`,
-      ...(detail && { detail }),
-    });
+  /** The failure is answered after the delay; the event loop keeps serving everyone else meanwhile. */
+  private refuseLater(err: LoginRefused): void {
+    this.refusing = true;
+    setTimeout(() => this.refuse(err.sqlstate, err.message), err.delayMs).unref();
   }
 
   private refuse(sqlstate: string, message: string): void {
@@ -276,29 +278,10 @@ export class ClientLogin implements FrameHandler {
     if (this.session.socket.destroyed) return;
     // Counted where it happens: a wrong password, a login timeout or no server for a source.
     if (this.source !== null) this.source.loginFailures++;
-    this.recordLogin('failed', this.loginTarget(), { code: sqlstate, reason: message });
+    this.trail.record('failed', this.trail.target(this.source?.name ?? null), this.user?.name ?? null, { code: sqlstate, reason: message });
     this.session.socket.write(errorResponse({ severity: 'FATAL', code: sqlstate, message }));
     this.session.close();
   }
-}
-
-/** The source marked `fallback`, which serves database names no source has. */
-function fallbackSource(ctx: PgProxyContext): PgSource | undefined {
-  for (const s of ctx.sources.values()) if (s.config.fallback) return s;
-  return undefined;
-}
-
-function negotiateProtocolVersion(options: readonly string[]): Buffer {
-  const names = options.map((o) => Buffer.from(o + '\0'));
-  const body = 8 + names.reduce((n, b) => n + b.length, 0);
-  const buf = Buffer.allocUnsafe(1 + 4 + body);
-  buf[0] = B.NegotiateProtocolVersion;
-  buf.writeInt32BE(4 + body, 1);
-  buf.writeInt32BE(0, 5); // newest minor version supported: 3.0
-  buf.writeInt32BE(options.length, 9);
-  let o = 13;
-  for (const n of names) o += n.copy(buf, o);
-  return buf;
 }
 
 /** Why the pool's servers are missing, when a connect failed: the waiting client deserves the reason. */

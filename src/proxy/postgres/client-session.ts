@@ -23,6 +23,7 @@ import type { PgSource } from './pg-source.js';
 import type { ClientStatement } from './prepared-statements.js';
 import type { PgServerConnection, ServerOwner } from './server-connection.js';
 import { parameterDiff, setQuery, settingsToken } from './parameters.js';
+import { UnitRouter } from './unit-router.js';
 
 /** Queued input above which a waiting client's socket stops being read. */
 const PENDING_PAUSE_BYTES = 64 * 1024;
@@ -34,7 +35,10 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   readonly connectedAt = Date.now();
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly socket: net.Socket;
+  /** The client's socket; a TLS socket over the accepted one once TLS is up (useTls). */
+  socket: net.Socket;
+  /** True once the client's bytes travel over TLS. */
+  tls = false;
   readonly ctx: PgProxyContext;
   /** Towards the client. */
   readonly out: Forwarder;
@@ -55,6 +59,8 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   cancelSecret = 0;
   idleInTransactionSince = 0;
   private login: ClientLogin | null;
+  /** Chooses the host of each unit of work (unit-router.ts); set at login. */
+  private router: UnitRouter | null = null;
   private framer: MessageFramer | null = null;
   private readonly relay: RequestRelay;
   /** Client bytes that arrived while no server was attached. */
@@ -80,8 +86,8 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.relay = new RequestRelay(this);
     this.login = new ClientLogin(this, ctx);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => { if (this.server?.socket.isPaused()) this.server.socket.resume(); });
+    socket.on('data', this.onChunk);
+    socket.on('drain', this.onDrain);
     socket.on('close', () => this.onClientGone());
     socket.on('error', (err) => ctx.log.debug({ err }, 'client socket error'));
     ctx.sessions.add(this);
@@ -106,6 +112,25 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     if (this.toServer !== null) t.bytesIn += this.toServer.bytes;
     t.bytesOut += this.out.bytes - this.outFolded;
     this.outFolded = this.out.bytes;
+  }
+
+  private readonly onChunk = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onDrain = (): void => { if (this.server?.socket.isPaused()) this.server.socket.resume(); };
+
+  /**
+   * From now on the client's bytes come and go through `secure`, a TLS socket over the
+   * accepted one. Called during login, before any server is attached.
+   */
+  useTls(secure: net.Socket): void {
+    this.socket.off('data', this.onChunk);
+    this.socket.off('drain', this.onDrain);
+    this.socket = secure;
+    this.tls = true;
+    this.out.useSocket(secure);
+    secure.on('data', this.onChunk);
+    secure.on('drain', this.onDrain);
+    secure.on('close', () => this.onClientGone());
+    secure.on('error', (err) => this.ctx.log.debug({ err, client: this.remoteAddress }, 'client TLS error'));
   }
 
   /** When the client's socket is full, stop reading from the server. */
@@ -140,6 +165,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.cancelSecret = outcome.cancelSecret;
     this.ctx.cancelKeys.register(this.cancelPid, this);
     this.framer = new MessageFramer(this, this.ctx.listener.max_packet_size);
+    this.router = new UnitRouter(this, outcome.source, outcome.user);
     if (outcome.rest !== null) this.onData(outcome.rest);
   }
 
@@ -165,7 +191,17 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     if (this.pendingBytes > PENDING_PAUSE_BYTES) this.socket.pause();
     if (this.waiting) return;
     this.waiting = true;
-    this.pool!.acquire(this);
+    if (this.router!.lease(this.pending)) return;
+    // Answered by Sluice itself (SET sluice.route): nothing to send.
+    this.waiting = false;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** The router chose this unit of work's host: its pool leases, counts and takes the connection back. */
+  usePool(pool: Pool<PgServerConnection>): void {
+    this.pool = pool;
+    this.totals = pool.totals;
   }
 
   /** Pending input starts at a message boundary (a server is only released at one): is that message all here? */
@@ -186,7 +222,8 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     }
     this.server = conn;
     conn.attach(this);
-    this.toServer = new Forwarder(conn.socket, this.clientSide);
+    conn.input.retarget(this.clientSide);
+    this.toServer = conn.input;
     this.syncParameters(conn);
     const pending = this.pending;
     this.pending = [];
@@ -391,7 +428,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.ctx.sessions.delete(this);
     if (this.cancelPid !== 0) this.ctx.cancelKeys.unregister(this.cancelPid);
     if (this.source !== null) this.source.clients--;
-    if (this.waiting) this.pool!.cancelWait(this);
+    if (this.waiting) this.router!.cancelWait();
     const conn = this.server;
     if (conn === null) this.foldBytes();
     if (conn !== null) {

@@ -1,8 +1,11 @@
 /** What every PostgreSQL client session shares: sources, cancel keys, statement names, limits. */
+import type net from 'node:net';
+import type { ClientTlsContext } from '../tls/tls-contexts.js';
 import type { Logger } from 'pino';
 import type { Inventory } from '../../admin/inventory-types.js';
 import type { PostgresListenerConfig, SluiceConfig, UserConfig } from '../../config/types.js';
 import type { AuditSink } from '../../auth/audit/index.js';
+import type { LoginGuard } from '../../auth/login-guard.js';
 import type { Pool } from '../../pool/pool.js';
 import type { CancelKeys } from './cancel-keys.js';
 import type { PgSource } from './pg-source.js';
@@ -33,6 +36,8 @@ export interface SessionHandle {
   readonly pool: Pool<PgServerConnection> | null;
   readonly server: PgServerConnection | null;
   readonly applicationName: string;
+  /** The client's socket: TLS over the accepted one once TLS is up (for the tls column). */
+  readonly socket: net.Socket;
   /** Bytes from and to the client not yet folded into the pool's totals (a lease in progress). */
   readonly unfoldedBytesIn: number;
   readonly unfoldedBytesOut: number;
@@ -43,12 +48,16 @@ export interface PgProxyContext {
   readonly cancelKeys: CancelKeys;
   readonly statements: StatementRegistry;
   readonly listener: PostgresListenerConfig;
+  /** The listener's TLS context; null when client_tls.mode is disable. */
+  readonly clientTls: ClientTlsContext | null;
   readonly log: Logger;
   readonly sessions: Set<SessionHandle>;
   /** Set on SIGTERM: new logins are refused with 57P01-class errors. */
   shuttingDown: boolean;
   /** Where logins and console admin commands are recorded (the audit trail), or NO_AUDIT. */
   readonly audit: AuditSink;
+  /** Brute-force protection of client logins (counts failures, delays and locks out). */
+  readonly loginGuard: LoginGuard;
   /** What the PgBouncer-compatible console (database pgbouncer/sluice) needs from above the proxy; absent, the console is refused. */
   console?: ConsoleLink;
 }

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 
 /**
  * Set when a write could not go out at once and the socket keeps a reference to the bytes:
- * a reader that reuses its buffer must not overwrite them (see ReusedReadBuffer).
+ * a reader that reuses its buffer must not overwrite them (see server-dial.ts ReusedReadBuffer).
  */
 export const writeRetention = { retained: false };
 
@@ -23,18 +23,37 @@ export interface ClientOutput {
   flush(): void;
 }
 
+/** Until a server connection's forwarder is first leased there is nobody to pause. */
+const NOBODY: BackpressureTarget = { onDestinationFull() {} };
+
 export class Forwarder implements ClientOutput {
-  private readonly socket: Socket;
-  private readonly target: BackpressureTarget;
+  private socket: Socket;
+  private target: BackpressureTarget;
   private buf: Buffer | null = null;
   private start = 0;
   private end = 0;
   /** Bytes written through this forwarder, for stats; read on scrape. */
   bytes = 0;
 
-  constructor(socket: Socket, target: BackpressureTarget) {
+  constructor(socket: Socket, target: BackpressureTarget = NOBODY) {
     this.socket = socket;
     this.target = target;
+  }
+
+  /** The client's bytes moved to a TLS socket over the accepted one (login only, nothing queued). */
+  useSocket(socket: Socket): void {
+    this.flush();
+    this.socket = socket;
+  }
+
+  /**
+   * A server connection keeps one forwarder for its life; each lease points it at the new
+   * client and starts its byte count over (one object per connection, not one per lease).
+   */
+  retarget(target: BackpressureTarget): void {
+    this.flush();
+    this.target = target;
+    this.bytes = 0;
   }
 
   /** Queue buf[start, end) after what is already queued. */

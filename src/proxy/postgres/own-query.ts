@@ -5,6 +5,7 @@
  */
 import { ServerLostError } from '../../errors.js';
 import { B, TX_IDLE } from '../../wire/postgres/constants.js';
+import { readNoticeFields } from '../../wire/postgres/fields.js';
 import { serialize } from '../../wire/postgres/frontend-messages.js';
 import type { ClientOutput } from './forwarder.js';
 import { Act, Req } from './request-queue.js';
@@ -14,13 +15,30 @@ export type RowValues = (string | null)[];
 
 /** Resolves on ReadyForQuery 'I'; rejects on an error, an open transaction, a lost server or the timeout. */
 export function runOwnQuery(conn: PgServerConnection, sql: string, timeoutMs: number, onRow?: (values: RowValues) => void): Promise<void> {
+  return runOwn(conn, sql, timeoutMs, onRow, () => {
+    conn.queue.push(Req.Query, Act.Forward);
+    conn.socket.write(serialize.query(sql));
+  });
+}
+
+/**
+ * As runOwnQuery, with `$1`... bound to `params` as text through the extended protocol, so a
+ * value (a user name typed by a client) never becomes part of the SQL text.
+ */
+export function runOwnQueryWithParams(conn: PgServerConnection, sql: string, params: readonly string[], timeoutMs: number, onRow?: (values: RowValues) => void): Promise<void> {
+  return runOwn(conn, sql, timeoutMs, onRow, () => {
+    for (const kind of [Req.Parse, Req.Bind, Req.Execute, Req.Sync]) conn.queue.push(kind, Act.Forward);
+    conn.socket.write(Buffer.concat([serialize.parse({ text: sql }), serialize.bind({ values: [...params] }), serialize.execute(), serialize.sync()]));
+  });
+}
+
+function runOwn(conn: PgServerConnection, sql: string, timeoutMs: number, onRow: ((values: RowValues) => void) | undefined, send: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const owner = new QuietOwner(conn, resolve, reject, onRow);
     const timer = setTimeout(() => owner.onServerLost(`query "${sql}" timed out after ${timeoutMs} ms`), timeoutMs);
     owner.done = () => clearTimeout(timer);
     conn.attach(owner);
-    conn.queue.push(Req.Query, Act.Forward);
-    conn.socket.write(serialize.query(sql));
+    send();
   });
 }
 
@@ -38,7 +56,8 @@ class QuietOwner implements ServerOwner {
     this.reject = reject;
     this.out = {
       forward: (buf, start, end) => {
-        if (buf[start] === B.ErrorResponse) this.failed = 'server answered with an error';
+        // The server's own words ("permission denied for view pg_shadow") tell the operator what to fix.
+        if (buf[start] === B.ErrorResponse) this.failed = `server answered with an error: ${readNoticeFields(buf, start, end).get('M') ?? 'unknown error'}`;
         else if (buf[start] === B.DataRow && onRow !== undefined) onRow(dataRowValues(buf, start, end));
       },
       send() {},

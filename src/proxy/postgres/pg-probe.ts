@@ -6,72 +6,61 @@
  */
 import type { Logger } from 'pino';
 import type { PostgresSourceConfig } from '../../config/types.js';
-import type { ProbeFn } from '../../health/prober.js';
+import type { ProberOptions, ProbeFn } from '../../health/prober.js';
 import type { ProbeResult } from '../../health/types.js';
+import { KeptConnections } from '../../health/kept-connections.js';
 import type { RoutedHost } from '../../router/host-set.js';
 import { runOwnQuery } from './own-query.js';
+import { serverTlsFor } from './server-tls.js';
 import { PgServerConnection } from './server-connection.js';
 
 /** On a primary both LSN functions return NULL, so the lag is NULL there; on a caught-up replica 0. */
 const PROBE_SQL = `SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END`;
 
-export const PROBE_INTERVAL_MS = 2000;
 /** How operators (and tests) tell the probe's connection from the pools' in pg_stat_activity. */
 export const PROBE_APPLICATION_NAME = 'sluice-probe';
-export const PROBE_TIMEOUT_MS = 1000;
+/** The source's `health:` block, or its defaults (schema.ts HEALTH_DEFAULTS). */
+const DEFAULT_PROBE_MS = 1000;
+
+export function probeSettings(cfg: PostgresSourceConfig): ProberOptions {
+  return { intervalMs: cfg.health?.probe_interval ?? DEFAULT_PROBE_MS, timeoutMs: probeTimeout(cfg) };
+}
+
+function probeTimeout(cfg: PostgresSourceConfig): number {
+  return cfg.health?.probe_timeout ?? DEFAULT_PROBE_MS;
+}
 
 export class PgProbe {
-  private readonly conns = new Map<RoutedHost, PgServerConnection>();
+  private readonly kept = new KeptConnections<RoutedHost, PgServerConnection>((host) => this.open(host));
 
   constructor(private readonly source: () => PostgresSourceConfig, private readonly log: Logger) {}
 
   readonly probe: ProbeFn<RoutedHost> = async (host, signal) => {
-    const onAbort = (): void => this.drop(host, 'probe aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const started = performance.now();
-      const conn = await this.connection(host, signal);
+    const started = performance.now();
+    return this.kept.probe(host, signal, async (conn) => {
       let row: (string | null)[] = [];
-      await runOwnQuery(conn, PROBE_SQL, PROBE_TIMEOUT_MS, (values) => { row = values; });
+      await runOwnQuery(conn, PROBE_SQL, probeTimeout(this.source()), (values) => { row = values; });
       return parseProbeRow(row, performance.now() - started);
-    } catch (err) {
-      this.drop(host, 'probe failed');
-      throw err;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+    });
   };
 
   close(): void {
-    for (const host of [...this.conns.keys()]) this.drop(host, 'source closed');
+    this.kept.closeAll('source closed');
   }
 
-  private async connection(host: RoutedHost, signal: AbortSignal): Promise<PgServerConnection> {
-    const open = this.conns.get(host);
-    if (open !== undefined && !open.closed) return open;
+  private open(host: RoutedHost): Promise<PgServerConnection> {
     const cfg = this.source();
     const user = cfg.users[0]!;
-    const conn = await PgServerConnection.connect({
+    return PgServerConnection.connect({
       host,
       applicationName: PROBE_APPLICATION_NAME,
       creds: { user: user.server_user ?? user.name, password: user.server_password ?? user.password, database: cfg.database },
-      timeoutMs: PROBE_TIMEOUT_MS,
+      timeoutMs: probeTimeout(cfg),
       maxPreparedStatements: 0,
       maxMessageSize: 1024 * 1024,
       log: this.log,
+      tls: serverTlsFor(cfg.server_tls, cfg.name),
     });
-    if (signal.aborted) {
-      conn.close('probe aborted');
-      throw new Error('probe aborted');
-    }
-    this.conns.set(host, conn);
-    return conn;
-  }
-
-  private drop(host: RoutedHost, reason: string): void {
-    const conn = this.conns.get(host);
-    this.conns.delete(host);
-    if (conn !== undefined && !conn.closed) conn.close(reason);
   }
 }
 

@@ -14,6 +14,8 @@ import type { ConsoleLink, PgProxyContext, SessionHandle } from './context.js';
 import { PgSource } from './pg-source.js';
 import { StatementRegistry } from './prepared-statements.js';
 import { NO_AUDIT, type AuditSink } from '../../auth/audit/index.js';
+import { LoginGuard } from '../../auth/login-guard.js';
+import { type ClientTlsContext, clientTlsContext } from '../tls/tls-contexts.js';
 
 export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   readonly sources = new Map<string, PgSource>();
@@ -21,14 +23,18 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   readonly statements = new StatementRegistry();
   readonly sessions = new Set<SessionHandle>();
   listener: PostgresListenerConfig;
+  clientTls: ClientTlsContext | null;
   readonly log: Logger;
   shuttingDown = false;
   console?: ConsoleLink;
   audit: AuditSink = NO_AUDIT;
+  /** The gateway's, shared with Redis AUTH so one address is counted across protocols. */
+  loginGuard = new LoginGuard();
   private readonly janitor: NodeJS.Timeout;
 
   constructor(listener: PostgresListenerConfig, sources: PostgresSourceConfig[], log: Logger) {
     this.listener = listener;
+    this.clientTls = clientTlsContext(listener.client_tls, 'listeners.postgres.client_tls');
     this.log = log.child({ protocol: 'postgres' });
     for (const s of sources) this.sources.set(s.name, new PgSource(s, this.log, listener.max_packet_size));
     this.janitor = setInterval(() => this.tick(), 1000).unref();
@@ -44,6 +50,12 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
 
   /** Apply new source settings; sources added or removed come and go. */
   reload(listener: PostgresListenerConfig, sources: PostgresSourceConfig[]): void {
+    // New certificates apply to new connections; a bad file keeps the old context (and says so).
+    try {
+      this.clientTls = clientTlsContext(listener.client_tls, 'listeners.postgres.client_tls');
+    } catch (err) {
+      this.log.error({ err }, 'client_tls not reloaded; the previous certificates stay in use');
+    }
     this.listener = listener;
     const names = new Set(sources.map((s) => s.name));
     for (const [name, source] of this.sources) {

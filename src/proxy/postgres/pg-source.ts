@@ -1,23 +1,44 @@
 /**
- * One PostgreSQL source at run time: its hosts, one pool per user, the server parameters
- * shown to clients at login, and SCRAM verifiers derived once per user.
+ * One PostgreSQL source at run time: its hosts and their routing, one pool per user and host,
+ * the server parameters shown to clients at login, and SCRAM verifiers derived once per user.
+ * A source with one host is not routed: its single pool per user behaves as before routing.
  */
 import type { Logger } from 'pino';
 import type { PostgresSourceConfig, UserConfig } from '../../config/types.js';
+import { HostPools } from '../../pool/host-pools.js';
 import { Pool } from '../../pool/pool.js';
 import type { Connector, HostTarget } from '../../pool/types.js';
+import { HostRoster } from '../../router/host-roster.js';
 import { HostSet, type RoutedHost } from '../../router/host-set.js';
+import { ReadWriteClassifier } from '../../router/read-write.js';
+import { routingOptions } from '../../router/routing-options.js';
 import { type ScramVerifier, parseScramVerifier, scramVerifierFromPassword } from '../../wire/postgres/scram.js';
 import type { VerifierSource } from './client-auth.js';
 import { Prober } from '../../health/prober.js';
 import { runOwnQuery } from './own-query.js';
-import { PgProbe, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS } from './pg-probe.js';
+import { PgProbe, probeSettings } from './pg-probe.js';
+import { serverTlsFor } from './server-tls.js';
 import { PgServerConnection } from './server-connection.js';
+import { retryWithPreviousValue } from '../../auth/secrets/previous-credential.js';
+import { ScramPassThrough } from '../../auth/scram-pass-through.js';
+import { DynamicUsers } from './dynamic-users.js';
+
+/** What a pool logs in to its servers with; a change retires the pool's connections. */
+function serverLogin(config: PostgresSourceConfig, user: UserConfig | undefined): string {
+  return user === undefined ? '' : JSON.stringify([config.database, user.server_user ?? user.name, user.server_password ?? user.password]);
+}
 
 export class PgSource implements VerifierSource {
   config: PostgresSourceConfig;
   readonly hosts: HostSet;
+  /** Every pool, for the admin views: by user name, or `user@host:port` when the source is routed. */
   readonly pools = new Map<string, Pool<PgServerConnection>>();
+  /** Several hosts, not embedded: each unit of work is sent to a host chosen by `roster`. */
+  readonly routed: boolean;
+  readonly roster: HostRoster;
+  /** Judges the first statement of a transaction under read_write_split; one per source, reused. */
+  readonly classifier = new ReadWriteClassifier();
+  private readonly byUser = new Map<string, HostPools<PgServerConnection, RoutedHost>>();
   /** ParameterStatus values of the first server reached, shown to clients at login. */
   serverParams: Map<string, string> | null = null;
   /** Client connections logged in to this source now. */
@@ -30,10 +51,16 @@ export class PgSource implements VerifierSource {
   private readonly probe: PgProbe | null = null;
   private readonly prober: Prober<RoutedHost> | null = null;
   private readonly verifiers = new Map<string, { password: string; verifier: ScramVerifier }>();
+  /** Users whose password is a stored SCRAM verifier log in to servers with their clients' keys. */
+  private readonly passThrough = new ScramPassThrough();
   private readonly log: Logger;
   private readonly maxMessageSize: number;
+  /** Users not in `users` that auth_query found (PgBouncer's auth_user); none without auth_user. */
+  readonly dynamicUsers: DynamicUsers;
 
   constructor(config: PostgresSourceConfig, log: Logger, maxMessageSize: number) {
+    // Certificate files are read now, so a wrong path stops the start rather than every connect.
+    serverTlsFor(config.server_tls, config.name);
     this.config = config;
     this.log = log.child({ source: config.name });
     this.maxMessageSize = maxMessageSize;
@@ -44,26 +71,62 @@ export class PgSource implements VerifierSource {
         roleChanged: (_, from, to, reason) => this.log.warn({ host: h.key, from, to, reason }, 'host role changed'),
       });
     }
-    for (const user of config.users) this.pools.set(user.name, this.createPool(user));
+    this.routed = this.hosts.hosts.length > 1 && config.embedded === undefined;
+    this.roster = new HostRoster(this.hosts, {
+      clock: { now: () => Date.now() },
+      routing: routingOptions(config.routing),
+      spare: (host) => this.spare(host),
+    });
+    for (const h of this.hosts.hosts) {
+      // After the failover tracker has seen the change too (listeners run inside the recording call).
+      h.health.listen({
+        stateChanged: (_, _from, to) => { if (to !== 'healthy' && to !== 'degraded') queueMicrotask(() => this.rerouteFrom(h)); },
+        roleChanged: () => queueMicrotask(() => this.rerouteFrom(h)),
+      });
+    }
+    this.dynamicUsers = new DynamicUsers(this, this.log, this);
+    for (const user of config.users) this.pool(user);
     // An embedded PGlite serves one connection, which the pool holds; it has no replicas to tell apart.
     if (config.embedded === undefined) {
       this.probe = new PgProbe(() => this.config, this.log);
-      this.prober = new Prober(this.hosts.hosts.map((h) => ({ host: h, health: h.health })), this.probe.probe, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS });
+      this.prober = new Prober(this.hosts.hosts.map((h) => ({ host: h, health: h.health })), this.probe.probe, probeSettings(config));
       this.prober.start();
     }
   }
 
   get name(): string { return this.config.name; }
 
-  user(name: string): UserConfig | undefined { return this.config.users.find((u) => u.name === name); }
+  /** A listed user, else one auth_query found (for its pools; logins look up again after the TTL). */
+  user(name: string): UserConfig | undefined { return this.config.users.find((u) => u.name === name) ?? this.dynamicUsers.user(name); }
 
+  /**
+   * The pool a new session of this user would use now (the login check): the primary's, else
+   * any serving host's, else the first host's.
+   */
   pool(user: UserConfig): Pool<PgServerConnection> {
-    let pool = this.pools.get(user.name);
-    if (pool === undefined) {
-      pool = this.createPool(user);
-      this.pools.set(user.name, pool);
+    const pools = this.hostPools(user);
+    if (!this.routed) return pools.get(this.hosts.hosts[0]!);
+    let choice = this.roster.choose('write');
+    if (!choice.ok) choice = this.roster.choose('any');
+    return pools.get(choice.ok ? choice.host : this.hosts.hosts[0]!);
+  }
+
+  /** The user's pools by host, made on first use. */
+  hostPools(user: UserConfig): HostPools<PgServerConnection, RoutedHost> {
+    let pools = this.byUser.get(user.name);
+    if (pools === undefined) {
+      pools = new HostPools((host) => {
+        const pool = this.createPool(user, host);
+        this.pools.set(this.routed ? `${user.name}@${host.key}` : user.name, pool);
+        return pool;
+      });
+      this.byUser.set(user.name, pools);
     }
-    return pool;
+    return pools;
+  }
+
+  learnClientKey(user: UserConfig, clientKey: Buffer): void {
+    this.passThrough.learn(user, clientKey);
   }
 
   scramVerifier(user: UserConfig): ScramVerifier {
@@ -76,22 +139,43 @@ export class PgSource implements VerifierSource {
 
   /** New pool sizes, timeouts and users; connections of removed users close as they come back. */
   reload(config: PostgresSourceConfig): void {
+    const before = this.config;
     this.config = config;
-    for (const [name, pool] of this.pools) {
+    this.roster.reconfigure(routingOptions(config.routing));
+    this.dynamicUsers.reload(before);
+    for (const [name, pools] of this.byUser) {
       const user = config.users.find((u) => u.name === name);
-      if (user === undefined) {
-        this.pools.delete(name);
+      if (user !== undefined) {
+        // Rotated credentials (a secret refresh, an edited file): connections logged in with the
+        // old ones retire as their transactions end, and new ones log in with the new.
+        const rotated = serverLogin(before, before.users.find((u) => u.name === name)) !== serverLogin(config, user);
+        for (const pool of pools.values()) {
+          pool.resize(this.poolOptions(user));
+          if (rotated) pool.reconnect();
+        }
+        continue;
+      }
+      // Not listed, but auth_query found it: its pools stay while auth_user is set.
+      const found = this.dynamicUsers.user(name);
+      if (found !== undefined) {
+        for (const pool of pools.values()) pool.resize(this.poolOptions(found));
+        continue;
+      }
+      this.byUser.delete(name);
+      for (const [key, pool] of this.pools) {
+        if (key !== name && !key.startsWith(`${name}@`)) continue;
+        this.pools.delete(key);
         void pool.close();
-      } else {
-        pool.resize(this.poolOptions(user));
       }
     }
-    for (const user of config.users) if (!this.pools.has(user.name)) this.pools.set(user.name, this.createPool(user));
+    for (const user of config.users) this.pool(user);
   }
 
   async close(): Promise<void> {
     await this.prober?.stop();
     this.probe?.close();
+    this.roster.close();
+    this.dynamicUsers.close();
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 
@@ -99,7 +183,26 @@ export class PgSource implements VerifierSource {
     return { ...this.config.pool, size: user.pool_size ?? this.config.pool.size };
   }
 
-  private createPool(user: UserConfig): Pool<PgServerConnection> {
+  /** What a host can still give, over every user's pool there: the roster's saturation test. */
+  private spare(host: RoutedHost): number {
+    let spare = 0;
+    for (const [name, pools] of this.byUser) {
+      const user = this.user(name);
+      spare += pools.spare(host, user?.pool_size ?? this.config.pool.size);
+    }
+    return spare;
+  }
+
+  /** The host stopped serving or changed role: clients still waiting for one of its connections choose again. */
+  private rerouteFrom(host: RoutedHost): void {
+    if (!this.routed) return;
+    for (const [name, pools] of this.byUser) {
+      const user = this.user(name);
+      if (user !== undefined) pools.rerouteWaiters(host, (waiter) => this.pool(user).acquire(waiter));
+    }
+  }
+
+  private createPool(user: UserConfig, host: RoutedHost): Pool<PgServerConnection> {
     const source = this;
     const connector: Connector<PgServerConnection> = {
       async connect(target: HostTarget, timeoutMs: number) {
@@ -107,15 +210,20 @@ export class PgSource implements VerifierSource {
         const cfg = source.config;
         const u = source.user(user.name) ?? user;
         let conn: PgServerConnection;
+        const password = u.server_password ?? u.password;
+        // Outside the try: a verifier no client has unlocked yet is a refusal, not a host failure.
+        const scramKeys = source.passThrough.keysFor(u.name, password);
+        const open = (secret: string) => PgServerConnection.connect({
+          host,
+          creds: { user: u.server_user ?? u.name, password: secret, database: cfg.database, scramKeys },
+          timeoutMs,
+          maxPreparedStatements: cfg.pool.max_prepared_statements,
+          maxMessageSize: source.maxMessageSize,
+          log: source.log,
+          tls: serverTlsFor(cfg.server_tls, cfg.name),
+        });
         try {
-          conn = await PgServerConnection.connect({
-            host,
-            creds: { user: u.server_user ?? u.name, password: u.server_password ?? u.password, database: cfg.database },
-            timeoutMs,
-            maxPreparedStatements: cfg.pool.max_prepared_statements,
-            maxMessageSize: source.maxMessageSize,
-            log: source.log,
-          });
+          conn = await open(password).catch((err: unknown) => retryWithPreviousValue(err, password, open));
         } catch (err) {
           // Kept per host so that /readyz and sluice_host_up can tell which host is down.
           source.lastConnect.set(host.key, { error: err instanceof Error ? err.message : String(err), at: Date.now() });
@@ -141,10 +249,11 @@ export class PgSource implements VerifierSource {
       },
     };
     const pool: Pool<PgServerConnection> = new Pool({
-      name: `${this.config.name}/${user.name}`,
+      name: this.routed ? `${this.config.name}/${user.name}@${host.key}` : `${this.config.name}/${user.name}`,
       options: this.poolOptions(user),
       connector,
-      pickHost: () => this.hosts.pick('primary'),
+      // Routing chose the host before the lease; an operator's DISABLE still stops new connections.
+      pickHost: () => (host.disabled ? null : host),
       log: this.log,
     });
     return pool;

@@ -5,7 +5,6 @@
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { ServerConnectError } from '../../errors.js';
 import type { PooledConnection } from '../../pool/types.js';
 import type { RoutedHost } from '../../router/host-set.js';
 import { CLOSE_COMPLETE, PARSE_COMPLETE, readyForQuery } from '../../wire/postgres/backend-messages.js';
@@ -13,10 +12,12 @@ import { B, TX_IDLE } from '../../wire/postgres/constants.js';
 import { readParameterStatus } from '../../wire/postgres/fields.js';
 import { type FrameHandler, MessageFramer } from '../../wire/postgres/framer.js';
 import { serialize } from '../../wire/postgres/frontend-messages.js';
-import { type ClientOutput, writeRetention } from './forwarder.js';
+import { type ClientOutput, Forwarder } from './forwarder.js';
 import { ServerStatementCache } from './prepared-statements.js';
 import { Act, Req, RequestQueue } from './request-queue.js';
-import { type ServerCredentials, ServerLogin } from './server-login.js';
+import { noteServerError } from './server-signals.js';
+import { dialServer, type ServerConnectOptions } from './server-dial.js';
+import type { ServerLogin } from './server-login.js';
 
 /** The client session a server connection works for while leased. */
 export interface ServerOwner {
@@ -45,37 +46,6 @@ let nextServerId = 1;
 const TAG_DISCARD_ALL = Buffer.from('DISCARD ALL\0');
 const TAG_DEALLOCATE_ALL = Buffer.from('DEALLOCATE ALL\0');
 
-/**
- * Reads from a server socket into one reused buffer (Node's `onread`), sparing the per-read
- * Buffer and stream push that cost measurable CPU per transaction. Bytes are handed on as
- * views; when a write could not leave at once (writeRetention) a socket still holds some of
- * them, so the next read gets a fresh buffer instead of overwriting queued data.
- */
-class ReusedReadBuffer {
-  private buf = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-
-  take(): Buffer { return this.buf; }
-
-  read(buf: Buffer, n: number, deliver: (chunk: Buffer) => void): void {
-    writeRetention.retained = false;
-    deliver(buf.subarray(0, n));
-    if (writeRetention.retained) this.buf = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-  }
-}
-
-const READ_BUFFER_SIZE = 64 * 1024;
-
-export interface ServerConnectOptions {
-  host: RoutedHost;
-  /** Shown in pg_stat_activity until a client's own setting replaces it; 'sluice' by default. */
-  applicationName?: string;
-  creds: ServerCredentials;
-  timeoutMs: number;
-  maxPreparedStatements: number;
-  maxMessageSize: number;
-  log: Logger;
-}
-
 export class PgServerConnection implements PooledConnection, FrameHandler {
   readonly id = nextServerId++;
   readonly host: RoutedHost;
@@ -83,6 +53,8 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
   lastUsedAt = Date.now();
   closed = false;
   readonly socket: net.Socket;
+  /** Towards this server, for whichever client holds the lease (Forwarder.retarget). */
+  readonly input: Forwarder;
   /** Server-side values of session parameters: reported by the server or set by Sluice. */
   readonly params: Map<string, string>;
   /**
@@ -113,51 +85,18 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     this.statements = new ServerStatementCache(opts.maxPreparedStatements);
     this.log = opts.log;
     this.framer = new MessageFramer(this, opts.maxMessageSize);
+    this.input = new Forwarder(socket);
     socket.on('drain', () => this.owner?.onServerDrained());
     socket.on('close', () => this.onClose());
     socket.on('error', (err) => this.log.debug({ err, server: this.id }, 'server socket error'));
   }
 
-  /** Open a socket and log in. Rejects with ServerConnectError. */
-  static connect(opts: ServerConnectOptions): Promise<PgServerConnection> {
-    return new Promise((resolve, reject) => {
-      const reader = new ReusedReadBuffer();
-      let deliver = (chunk: Buffer): void => {
-        try { loginFramer.push(chunk); } catch (err) { fail(err as Error); }
-      };
-      const socket = net.connect({
-        host: opts.host.host, port: opts.host.port, noDelay: true,
-        onread: { buffer: () => reader.take(), callback: (n: number, buf: Uint8Array) => { reader.read(buf as Buffer, n, deliver); return true; } },
-      });
-      socket.setNoDelay(true);
-      let settled = false;
-      const fail = (err: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err instanceof ServerConnectError ? err : new ServerConnectError(`cannot connect to ${opts.host.key}: ${err.message}`, { cause: err }));
-      };
-      const timer = setTimeout(() => fail(new ServerConnectError(`connecting to ${opts.host.key} timed out after ${opts.timeoutMs} ms (server_connect_timeout)`)), opts.timeoutMs);
-      const login = new ServerLogin(opts.creds, (b) => socket.write(b));
-      const loginFramer = new MessageFramer({
-        onMessage(type, buf, start, end) {
-          if (settled) return;
-          if (!login.onMessage(type, buf, start, end)) return;
-          settled = true;
-          clearTimeout(timer);
-          socket.removeAllListeners();
-          const conn = new PgServerConnection(socket, opts, login);
-          deliver = (chunk) => conn.onData(chunk);
-          resolve(conn);
-        },
-        wantsStream: () => false,
-        onStreamData() {},
-      }, opts.maxMessageSize);
-      socket.on('connect', () => socket.write(login.startupMessage(opts.applicationName ?? 'sluice')));
-      socket.on('error', fail);
-      socket.on('close', () => fail(new ServerConnectError(`server ${opts.host.key} closed the connection during login`)));
-    });
+  /** Open a socket and log in (over TLS when server_tls says so). Rejects with ServerConnectError. */
+  static async connect(opts: ServerConnectOptions): Promise<PgServerConnection> {
+    const dialed = await dialServer(opts);
+    const conn = new PgServerConnection(dialed.socket, opts, dialed.login);
+    dialed.deliverTo((chunk) => conn.onData(chunk));
+    return conn;
   }
 
   /** True when the server has answered everything and sits outside a transaction. */
@@ -222,7 +161,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
   /** Set by the pool glue: the connection is gone and must leave the pool. */
   onClosed: ((conn: PgServerConnection) => void) | null = null;
 
-  /** Bytes from the server (through ReusedReadBuffer, never kept past this call). */
+  /** Bytes from the server (through server-dial.ts's ReusedReadBuffer, never kept past this call). */
   onData(chunk: Buffer): void {
     try {
       this.framer.push(chunk);
@@ -350,6 +289,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
     // Errors always reach the client, Sluice's own requests included: a failed re-prepare is
     // the client's business.
     owner.out.forward(buf, start, end);
+    noteServerError(this.host.health, buf, start, end);
     if (q.headKind() === Req.Query || q.empty) return;
     // Extended protocol: the failed request and everything after it up to Sync never ran.
     let restored: Set<string> | null = null;
@@ -390,6 +330,7 @@ export class PgServerConnection implements PooledConnection, FrameHandler {
       this.syncedWith = null;
     } else if (type === B.ErrorResponse) {
       this.retire = true;
+      noteServerError(this.host.health, buf, start, end);
     } else if (type === B.ReadyForQuery) {
       // Answer to a query of Sluice's own with no owner (reset during release).
       this.txStatus = buf[start + 5]!;

@@ -7,12 +7,14 @@ import { AUTH, B } from '../../wire/postgres/constants.js';
 import { readNoticeFields, readParameterStatus } from '../../wire/postgres/fields.js';
 import { serialize } from '../../wire/postgres/frontend-messages.js';
 import { md5Response } from '../../wire/postgres/md5.js';
-import { SCRAM_MECHANISM, ScramClientSession } from '../../wire/postgres/scram.js';
+import { SCRAM_MECHANISM, type ScramClientKeys, ScramClientSession } from '../../wire/postgres/scram.js';
 
 export interface ServerCredentials {
   user: string;
   password: string;
   database: string;
+  /** SCRAM pass-through: used instead of `password` (then a stored verifier) for SCRAM. */
+  scramKeys?: ScramClientKeys;
 }
 
 export interface LoginResult {
@@ -84,7 +86,7 @@ export class ServerLogin {
         if (!mechanisms.includes(SCRAM_MECHANISM)) {
           throw new ServerConnectError(`server offers SASL mechanisms ${mechanisms.join(', ')}; Sluice supports ${SCRAM_MECHANISM}`);
         }
-        this.scram = new ScramClientSession(this.creds.password);
+        this.scram = new ScramClientSession(this.creds.scramKeys ?? this.creds.password);
         this.write(serialize.sendSASLInitialResponseMessage(SCRAM_MECHANISM, this.scram.clientFirst().toString('utf8')));
         return;
       }

@@ -5,6 +5,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { RedisUserConfig } from '../../config/types.js';
+import type { AuditSink } from '../../auth/audit/index.js';
+import { type LoginGuard, type LoginSubject, lockoutEvent, lockoutMessage } from '../../auth/login-guard.js';
 
 export const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.';
 export const NOAUTH = 'NOAUTH Authentication required.';
@@ -28,4 +30,30 @@ function equalSecrets(expected: Buffer, given: Buffer): boolean {
     return false;
   }
   return timingSafeEqual(expected, given);
+}
+
+/**
+ * Brute-force protection for AUTH and HELLO AUTH: a reply refusing a locked-out user or
+ * address, or null. Redis answers commands in order without waiting, so a failure is not
+ * delayed here; the lockout alone bounds guessing.
+ */
+export function lockedOutReply(guard: LoginGuard | undefined, subject: LoginSubject): Buffer | null {
+  const lock = guard?.check(subject) ?? null;
+  return lock === null ? null : Buffer.from(`-ERR ${lockoutMessage(lock, subject.user)}\r\n`);
+}
+
+/** Counts an AUTH outcome; lockouts it starts go to the audit trail. */
+export function countAuthAttempt(guard: LoginGuard | undefined, audit: AuditSink, subject: LoginSubject, ok: boolean, remote: string): void {
+  if (guard === undefined) return;
+  if (ok) {
+    guard.success(subject);
+    return;
+  }
+  for (const scope of guard.failure(subject).locked) audit.record(lockoutEvent(subject, scope, guard.lockoutMs, remote));
+}
+
+/** "10.0.0.1:5000" → "10.0.0.1"; "[::1]:5000" and "::1:5000" → "::1". */
+export function addressOnly(remote: string): string {
+  const at = remote.lastIndexOf(':');
+  return (at < 0 ? remote : remote.slice(0, at)).replace(/^\[|\]$/g, '');
 }

@@ -19,7 +19,9 @@ import {
 import type { RedisUserConfig } from '../../config/types.js';
 import type { RedisSourceContext } from './context.js';
 import { DedicatedState } from './dedicated-state.js';
-import { type LocalSession, NOAUTH_REPLY, answerLocal } from './local-commands.js';
+import { type LocalSession, NOAUTH_REPLY, answerLocal, refusedReply } from './local-commands.js';
+import { addressOnly, countAuthAttempt, lockedOutReply } from './client-auth.js';
+import type { LoginSubject } from '../../auth/login-guard.js';
 import type { ReplySink } from './reply-queue.js';
 import type { RedisServerConnection } from './server-connection.js';
 import type { SharedWaiter } from './shared-group.js';
@@ -46,6 +48,7 @@ const AWAIT_SUBSCRIBE = 4;
 export class RedisClientSession implements ReplySink, SharedWaiter, LocalSession {
   readonly id = nextClientId++;
   readonly address: string;
+  readonly connectedAt = Date.now();
   version: RespVersion = 2;
   name = '';
   user: string | null;
@@ -103,9 +106,30 @@ export class RedisClientSession implements ReplySink, SharedWaiter, LocalSession
 
   loginAttempt(user: string, ok: boolean): void {
     this.ctx.audit.record({ actor: `user:${user}`, action: 'client.login', target: `source:${this.ctx.config.name}`, result: ok ? 'ok' : 'failed', source: this.address });
+    countAuthAttempt(this.ctx.loginGuard, this.ctx.audit, this.guardSubject(user), ok, this.address);
+  }
+
+  lockedOut(user: string): Buffer | null {
+    return lockedOutReply(this.ctx.loginGuard, this.guardSubject(user));
+  }
+
+  private guardSubject(user: string): LoginSubject {
+    return { protocol: 'redis', source: this.ctx.config.name, user, address: addressOnly(this.address) };
   }
 
   get users(): readonly RedisUserConfig[] { return this.ctx.config.users; }
+
+  /** For the admin views, in SHOW CLIENTS' words: active while it holds replies owed, a dedicated connection or subscriptions. */
+  get state(): 'login' | 'waiting' | 'active' | 'idle' {
+    if (this.user === null) return 'login';
+    if (this.wait === AWAIT_LEASE || this.wait === AWAIT_SHARED) return 'waiting';
+    return this.dedicated !== null || this.owed > 0 || this.subs.active ? 'active' : 'idle';
+  }
+
+  /** The server connection serving this client: its dedicated one, else the one it last sent to. */
+  get serverId(): number | null { return (this.dedicated ?? this.lastConn)?.id ?? null; }
+  get localAddress(): string { return this.socket.localAddress ?? ''; }
+  get localPort(): number { return this.socket.localPort ?? 0; }
   get serverVersion(): string { return this.ctx.serverVersion(); }
 
   /** Close from Sluice's side (shutdown, lost server), with an error line when at a reply boundary. */
@@ -211,7 +235,7 @@ export class RedisClientSession implements ReplySink, SharedWaiter, LocalSession
     if (this.subs.restrictsTo(cmd)) return this.answer(this.subs.notAllowed(cmd));
     if (cls === 'refused') {
       this.ctx.stats.refused++;
-      return this.answer(errorReply(`ERR command '${commandName(cmd)}' is refused by Sluice: it would act on the server or on other clients' connections, which Sluice shares`));
+      return this.answer(refusedReply(cmd));
     }
     if (cls === 'local') return this.local(cmd);
     if (cls === 'pubsub' || this.subs.answersPing(cmd)) {
@@ -333,6 +357,8 @@ export class RedisClientSession implements ReplySink, SharedWaiter, LocalSession
     const conn = this.dedicated;
     if (conn === null) return;
     this.dedicated = null;
+    // Released at a boundary (nothing owed), so no order depends on it; the admin views must not show it as this client's.
+    if (this.lastConn === conn) this.lastConn = null;
     conn.onUnsolicited = null;
     // A connection with replies still owed (a blocked BLPOP) cannot be reset in place, nor can
     // a MONITOR one: its stream of lines has no boundary with the reply to RESET.
@@ -372,10 +398,4 @@ export class RedisClientSession implements ReplySink, SharedWaiter, LocalSession
 
   /** Set by the source to count and forget the session. */
   onClosed: ((session: RedisClientSession) => void) | null = null;
-}
-
-/** "CONFIG SET" for commands with a subcommand, else the name, for refusal texts. */
-function commandName(cmd: RespCommand): string {
-  const name = cmd.argString(0).toUpperCase();
-  return cmd.argc > 1 && /^(CLIENT|CONFIG|ACL|CLUSTER|MODULE|SCRIPT|FUNCTION|SLOWLOG|LATENCY)$/.test(name) ? `${name} ${cmd.argString(1).toUpperCase()}` : name;
 }

@@ -1,6 +1,7 @@
 /** What a Redis client session needs from its source, so the session never reaches into the source's internals. */
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../auth/audit/index.js';
+import type { LoginGuard } from '../../auth/login-guard.js';
 import type { RedisSourceConfig } from '../../config/types.js';
 import type { Pool } from '../../pool/pool.js';
 import type { RespVersion } from '../../wire/redis/index.js';
@@ -19,6 +20,8 @@ export interface RedisSourceContext {
   readonly stats: RedisSourceStats;
   /** Where AUTH outcomes are recorded (the audit trail), or NO_AUDIT. */
   readonly audit: AuditSink;
+  /** Brute-force protection of AUTH, shared with the other protocols; absent: none. */
+  readonly loginGuard?: LoginGuard | undefined;
 }
 
 /** Plain counters, incremented in place and read on scrape. */

@@ -1,7 +1,7 @@
 /**
  * Commands Sluice answers itself because they concern the client's own connection, which is
- * its Sluice session (AUTH, HELLO, CLIENT SETNAME/GETNAME/ID/INFO/SETINFO, ACL WHOAMI). The
- * replies follow Redis 7's texts, so client libraries recognise them.
+ * its Sluice session (AUTH, HELLO, CLIENT SETNAME/GETNAME/ID/INFO/SETINFO, ACL WHOAMI), and
+ * its refusals. The replies follow Redis 7's texts, so client libraries recognise them.
  */
 import type { RedisUserConfig } from '../../config/types.js';
 import { OK_REPLY, bulkReply, errorReply, integerReply, mapReply, nullBulk, type RespCommand, type RespVersion } from '../../wire/redis/index.js';
@@ -19,6 +19,8 @@ export interface LocalSession {
   readonly serverVersion: string;
   /** An AUTH (or HELLO ... AUTH) was checked: for the audit trail. */
   loginAttempt(user: string, ok: boolean): void;
+  /** A refusal when brute-force protection has locked this user or address out, else null. */
+  lockedOut(user: string): Buffer | null;
 }
 
 const WRONGPASS_REPLY = Buffer.from(`${WRONGPASS}\r\n`);
@@ -35,6 +37,8 @@ function auth(s: LocalSession, cmd: RespCommand): Buffer {
   if (cmd.argc !== 2 && cmd.argc !== 3) return wrongArity('auth');
   if (cmd.argc === 2 && s.users.length === 0) return errorReply(AUTH_WITHOUT_PASSWORD);
   const user = cmd.argc === 3 ? cmd.argString(1) : 'default';
+  const locked = s.lockedOut(user);
+  if (locked !== null) return locked;
   const ok = checkPassword(s.users, user, cmd.arg(cmd.argc - 1));
   s.loginAttempt(user, ok);
   if (!ok) return WRONGPASS_REPLY;
@@ -60,6 +64,8 @@ function hello(s: LocalSession, cmd: RespCommand): Buffer {
     const more = cmd.argc - i - 1;
     if (cmd.argIs(i, 'AUTH') && more >= 2) {
       user = cmd.argString(i + 1);
+      const locked = s.lockedOut(user);
+      if (locked !== null) return locked;
       const ok = checkPassword(s.users, user, cmd.arg(i + 2));
       s.loginAttempt(user, ok);
       if (!ok) return WRONGPASS_REPLY;
@@ -124,3 +130,14 @@ function wrongArity(command: string): Buffer {
 }
 
 export const NOAUTH_REPLY = errorReply(NOAUTH);
+
+/** For commands Sluice refuses (SHUTDOWN, DEBUG, CLIENT KILL ...): they would reach other clients. */
+export function refusedReply(cmd: RespCommand): Buffer {
+  return errorReply(`ERR command '${commandName(cmd)}' is refused by Sluice: it would act on the server or on other clients' connections, which Sluice shares`);
+}
+
+/** "CONFIG SET" for commands with a subcommand, else the name. */
+function commandName(cmd: RespCommand): string {
+  const name = cmd.argString(0).toUpperCase();
+  return cmd.argc > 1 && /^(CLIENT|CONFIG|ACL|CLUSTER|MODULE|SCRIPT|FUNCTION|SLOWLOG|LATENCY)$/.test(name) ? `${name} ${cmd.argString(1).toUpperCase()}` : name;
+}

@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../auth/audit/index.js';
+import type { LoginGuard } from '../../auth/login-guard.js';
 import type { HostConfig, RedisSourceConfig } from '../../config/types.js';
 import { Pool } from '../../pool/pool.js';
 import type { Connector, HostTarget } from '../../pool/types.js';
@@ -18,6 +19,8 @@ import { RedisServerConnection } from './server-connection.js';
 import { SharedGroup } from './shared-group.js';
 import { SubscriberHub } from './subscriber-hub.js';
 import { SentinelWatch } from './sentinel-watch.js';
+import { HostSignals } from './host-signals.js';
+import { RedisProbe } from './redis-probe.js';
 
 const RESET = encodeCommand(['RESET']);
 const PING = encodeCommand(['PING']);
@@ -30,6 +33,10 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
   readonly hub: SubscriberHub;
   readonly clients = new Set<RedisClientSession>();
   readonly stats: RedisSourceStats = { commands: 0, refused: 0, dedicatedLeases: 0, protocolErrors: 0, outputLimitCloses: 0 };
+  /** Passive health signals and the last connect per host (up, lastError in /v1/hosts). */
+  readonly signals = new HostSignals();
+  /** PING latency and ROLE of every host, into the same HostHealth PostgreSQL hosts use. */
+  private readonly probe: RedisProbe;
   /** Shared connections by RESP version and role ("2:primary", "3:replica"...). */
   private readonly groups = new Map<string, SharedGroup>();
   private learntVersion = '';
@@ -37,10 +44,15 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
   private primary: { host: string; port: number } | null = null;
   private sentinel: SentinelWatch | null = null;
 
+  /** Set by RedisProxy: the gateway's brute-force protection. */
+  loginGuard: LoginGuard | undefined;
+
   constructor(config: RedisSourceConfig, log: Logger, readonly audit: AuditSink) {
     this.config = config;
     this.log = log.child({ source: config.name });
     this.hosts = new HostSet(hostConfigs(config, null));
+    this.probe = new RedisProbe(config.name, () => this.config.server, this.log);
+    this.probe.watch(this.hosts);
     this.dedicated = new Pool({
       name: `${config.name}/dedicated`,
       options: this.poolOptions(),
@@ -53,6 +65,9 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
       pickHost: () => this.hosts.pick('primary'),
       credentials: () => this.config.server,
       connectTimeoutMs: () => this.config.pool.server_connect_timeout,
+      retryMs: () => this.config.pool.server_login_retry,
+      resubscribeWithinMs: () => this.config.pool.query_wait_timeout,
+      connect: this.signals.connect,
       log: this.log,
     });
   }
@@ -82,11 +97,16 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
     const first = this.primary === null;
     this.primary = { host, port };
     this.log.info({ primary: `${host}:${port}` }, first ? 'redis primary found through sentinel' : 'redis primary changed; reconnecting');
-    this.hosts = new HostSet(hostConfigs(this.config, this.primary));
+    this.setHosts(new HostSet(hostConfigs(this.config, this.primary)));
     for (const g of this.groups.values()) g.close();
     this.groups.clear();
     this.dedicated.reconnect();
-    this.hub.close();
+    this.hub.reconnect();
+  }
+
+  private setHosts(hosts: HostSet): void {
+    this.hosts = hosts;
+    this.probe.watch(hosts);
   }
 
   accept(socket: net.Socket): void {
@@ -112,6 +132,7 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
         perHost: () => this.config.pool.shared_connections,
         connectTimeoutMs: () => this.config.pool.server_connect_timeout,
         retryMs: () => this.config.pool.server_login_retry,
+        connect: this.signals.connect,
         log: this.log,
       });
       this.groups.set(key, group);
@@ -133,17 +154,23 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
     return n;
   }
 
+  /** Shared connections with the clients pinned to each, for the admin views. */
+  *sharedLoad(): IterableIterator<[RedisServerConnection, number]> {
+    for (const g of this.groups.values()) yield* g.load;
+  }
+
   /** New sizes, timeouts and users; open sessions keep their connections. */
   reload(config: RedisSourceConfig): void {
     this.config = config;
     const hosts = hostConfigs(config, this.primary);
-    if (JSON.stringify(hosts) !== JSON.stringify(this.hosts.hosts.map((h) => h.config))) this.hosts = new HostSet(hosts);
+    if (JSON.stringify(hosts) !== JSON.stringify(this.hosts.hosts.map((h) => h.config))) this.setHosts(new HostSet(hosts));
     this.dedicated.resize(this.poolOptions());
   }
 
   /** Wait up to `deadline` for clients to leave dedicated connections, then close everything. */
   async close(deadline: number): Promise<void> {
     this.sentinel?.close();
+    await this.probe.stop();
     const drained = this.dedicated.drain();
     const left = deadline - Date.now();
     if (left > 0) await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, left).unref())]);
@@ -174,7 +201,7 @@ export class RedisSource implements RedisSourceContext, ProtocolAcceptor {
     return {
       connect: async (target: HostTarget, timeoutMs: number) => {
         const host = target as RoutedHost;
-        const conn = await RedisServerConnection.connect({ host, version: 2, credentials: this.config.server, name: `sluice-${this.config.name}-dedicated`, timeoutMs, log: this.log });
+        const conn = await this.signals.connect({ host, version: 2, credentials: this.config.server, name: `sluice-${this.config.name}-dedicated`, timeoutMs, log: this.log });
         host.connections++;
         conn.onClose = (c) => {
           host.connections--;

@@ -34,9 +34,13 @@ export class RedisServerConnection implements PooledConnection {
   closed = false;
   /** The server's redis_version, learnt from the HELLO reply at login. */
   serverVersion = '';
+  /** Redis's id for this connection (CLIENT LIST id=, CLIENT KILL ID), from the HELLO reply; 0 until login. */
+  serverClientId = 0;
   /** Replies nobody asked for (push frames, MONITOR lines, pub/sub messages in RESP2). */
   onUnsolicited: ((reply: Buffer) => void) | null = null;
   onClose: ((conn: RedisServerConnection) => void) | null = null;
+  /** The server (or the network) ended the connection, not Sluice: a health signal for its host. */
+  onServerGone: (() => void) | null = null;
   readonly queue = new ReplyQueue();
   private readonly socket: net.Socket;
   private readonly splitter = new RespReplySplitter();
@@ -52,7 +56,10 @@ export class RedisServerConnection implements PooledConnection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err, server: this.id }, 'redis server socket error'));
-    socket.on('close', () => this.lost('the server closed the connection'));
+    socket.on('close', () => {
+      if (!this.closed) this.onServerGone?.();
+      this.lost('the server closed the connection');
+    });
   }
 
   /** Connect and log in with HELLO (protocol version, AUTH): one round trip. */
@@ -73,7 +80,9 @@ export class RedisServerConnection implements PooledConnection {
         const conn = new RedisServerConnection(socket, host, log);
         conn.request(helloCommand(options)).then((reply) => {
           clearTimeout(timer);
-          conn.serverVersion = /version\r\n\$\d+\r\n([^\r]*)/.exec(reply.toString('latin1'))?.[1] ?? '';
+          const text = reply.toString('latin1');
+          conn.serverVersion = /version\r\n\$\d+\r\n([^\r]*)/.exec(text)?.[1] ?? '';
+          conn.serverClientId = Number(/\bid\r\n:(\d+)\r\n/.exec(text)?.[1] ?? 0);
           resolve(conn);
         }, (err: unknown) => {
           clearTimeout(timer);

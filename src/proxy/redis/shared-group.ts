@@ -3,14 +3,16 @@
  * host, opened at the first client that needs them and reopened after a loss. A client is
  * pinned to one of them for as long as it uses shared commands, so its own pipeline is
  * answered in order by that one server connection's FIFO; new clients go to the connection
- * with the fewest pinned clients.
+ * with the fewest pinned clients. Hosts their health tracker calls down (or half-open, or
+ * draining) get no new pins while another host of the group's role serves.
  */
 import type { Logger } from 'pino';
 import type { RedisServerCredentials } from '../../config/types.js';
 import type { RoutedHost } from '../../router/host-set.js';
 import type { SluiceError } from '../../errors.js';
 import type { RespVersion } from '../../wire/redis/index.js';
-import { RedisServerConnection } from './server-connection.js';
+import type { RedisServerConnection } from './server-connection.js';
+import type { RedisConnect } from './host-signals.js';
 
 export interface SharedGroupOptions {
   version: RespVersion;
@@ -22,7 +24,14 @@ export interface SharedGroupOptions {
   perHost: () => number;
   connectTimeoutMs: () => number;
   retryMs: () => number;
+  connect: RedisConnect;
   log: Logger;
+}
+
+/** Healthy and degraded hosts take new work; the others wait for their probes to bring them back. */
+function serving(host: RoutedHost): boolean {
+  const state = host.health.state;
+  return state === 'healthy' || state === 'degraded';
 }
 
 /** A client waiting for the group's first connection. */
@@ -51,10 +60,18 @@ export class SharedGroup {
     this.opts = opts;
   }
 
-  /** Whether a host may serve this group now (replica groups of sources without replicas do not). */
+  /**
+   * Whether a host may serve this group now: replica groups need a replica that is up (reads
+   * go to the primary otherwise); the primary group is tried even when its hosts are down.
+   */
   get hasHosts(): boolean {
     const replicas = this.opts.role === 'replica';
-    return this.opts.hosts().some((h) => !h.disabled && (h.config.role === 'replica') === replicas);
+    return this.opts.hosts().some((h) => !h.disabled && (h.config.role === 'replica') === replicas && (!replicas || serving(h)));
+  }
+
+  /** Open connections with the clients pinned to each, for the admin views. */
+  get load(): [RedisServerConnection, number][] {
+    return this.slots.flatMap((s): [RedisServerConnection, number][] => (s.conn ? [[s.conn, s.pinned]] : []));
   }
 
   /** Open connections, for the admin views. */
@@ -68,9 +85,10 @@ export class SharedGroup {
    */
   pin(waiter: SharedWaiter): RedisServerConnection | null {
     this.ensureSlots();
+    const usable = this.usable();
     let best: Slot | null = null;
     for (const slot of this.slots) {
-      if (slot.conn === null || slot.conn.closed) continue;
+      if (slot.conn === null || slot.conn.closed || !usable(slot)) continue;
       if (best === null || slot.pinned < best.pinned) best = slot;
     }
     if (best !== null && best.conn !== null) {
@@ -121,10 +139,11 @@ export class SharedGroup {
       if (err !== null) process.nextTick(() => this.failWaiters(err));
       return;
     }
+    const usable = this.usable();
     for (const slot of this.slots) {
-      if (slot.connecting || (slot.conn !== null && !slot.conn.closed)) continue;
+      if (slot.connecting || (slot.conn !== null && !slot.conn.closed) || !usable(slot)) continue;
       slot.connecting = true;
-      RedisServerConnection.connect({
+      this.opts.connect({
         host: slot.host,
         version: this.opts.version,
         credentials: this.opts.credentials(),
@@ -150,13 +169,18 @@ export class SharedGroup {
       }, (err: SluiceError) => {
         slot.connecting = false;
         this.lastError = err;
-        if (this.slots.some((s) => s.connecting || (s.conn !== null && !s.conn.closed))) return;
+        if (this.slots.some((s) => usable(s) && (s.connecting || (s.conn !== null && !s.conn.closed)))) return;
         this.failWaiters(err);
         // Bound the reconnect rate while the server is down (server_login_retry).
         this.retryTimer = setTimeout(() => { this.retryTimer = null; }, this.opts.retryMs());
         this.retryTimer.unref();
       });
     }
+  }
+
+  /** Slots on serving hosts, or every slot when no host of the group serves (a down primary is still tried). */
+  private usable(): (slot: Slot) => boolean {
+    return this.slots.some((s) => serving(s.host)) ? (slot) => serving(slot.host) : () => true;
   }
 
   private failWaiters(err: SluiceError): void {

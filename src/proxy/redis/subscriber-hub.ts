@@ -4,16 +4,25 @@
  * it, and each message the server sends is handed to the clients that hold it. The hub's own
  * connection speaks RESP2, whose message frames differ from RESP3 pushes only in their first
  * byte, so one frame serves clients of both versions.
+ *
+ * When that connection is lost (the server closed it, CLIENT KILL, a new primary), the hub
+ * opens another and subscribes again to everything its clients hold, so they keep their
+ * subscriptions; messages published in between are lost, as Redis pub/sub loses them for a
+ * reconnecting client. Clients are disconnected only when no new connection opens within
+ * query_wait_timeout.
  */
 import type { Logger } from 'pino';
 import type { SluiceError } from '../../errors.js';
 import type { RedisServerCredentials } from '../../config/types.js';
 import type { RoutedHost } from '../../router/host-set.js';
-import { RedisServerConnection } from './server-connection.js';
+import type { RedisServerConnection } from './server-connection.js';
+import type { RedisConnect } from './host-signals.js';
 import { encodeCommand } from './encode.js';
 import { readLeadingBulks } from './read-bulks.js';
 
 export type SubscriptionKind = 'channel' | 'pattern' | 'shard';
+
+const KINDS: readonly SubscriptionKind[] = ['channel', 'pattern', 'shard'];
 
 const SUBSCRIBE_COMMAND: Readonly<Record<SubscriptionKind, string>> = { channel: 'SUBSCRIBE', pattern: 'PSUBSCRIBE', shard: 'SSUBSCRIBE' };
 const UNSUBSCRIBE_COMMAND: Readonly<Record<SubscriptionKind, string>> = { channel: 'UNSUBSCRIBE', pattern: 'PUNSUBSCRIBE', shard: 'SUNSUBSCRIBE' };
@@ -41,6 +50,11 @@ export interface SubscriberHubOptions {
   pickHost: () => RoutedHost | null;
   credentials: () => RedisServerCredentials | undefined;
   connectTimeoutMs: () => number;
+  /** Pause between attempts to reopen a lost connection (server_login_retry)... */
+  retryMs: () => number;
+  /** ...for up to this long before its clients are given up (query_wait_timeout). */
+  resubscribeWithinMs: () => number;
+  connect: RedisConnect;
   log: Logger;
 }
 
@@ -49,6 +63,10 @@ export class SubscriberHub {
   private readonly subs: Record<SubscriptionKind, Map<string, Subscription>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
   private conn: RedisServerConnection | null = null;
   private connecting = false;
+  private closing = false;
+  /** When the connection was lost while clients held subscriptions; 0 otherwise. */
+  private lostAt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: SubscriberHubOptions) {
     this.opts = opts;
@@ -56,6 +74,13 @@ export class SubscriberHub {
 
   /** Subscriptions held on the server now, for the admin views. */
   get size(): number { return this.subs.channel.size + this.subs.pattern.size + this.subs.shard.size; }
+
+  /** Clients holding at least one subscription, for the admin views. */
+  get clientCount(): number {
+    const clients = new Set<Subscriber>();
+    for (const kind of KINDS) for (const sub of this.subs[kind].values()) for (const c of sub.clients) clients.add(c);
+    return clients.size;
+  }
 
   /** Add `client` to each name; `done` runs once the server confirmed all of them. */
   subscribe(kind: SubscriptionKind, names: readonly string[], client: Subscriber, done: () => void): void {
@@ -86,8 +111,18 @@ export class SubscriberHub {
     for (const run of sub.waiting) run();
   }
 
+  /** The shared subscriber connection, for the admin views. */
+  get connection(): RedisServerConnection | null { return this.conn; }
+
   close(): void {
+    this.closing = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.conn?.close('shutdown');
+  }
+
+  /** A new primary: the subscriptions move to a connection to it. */
+  reconnect(): void {
+    this.conn?.close('the primary changed');
   }
 
   /** Send what is not on the server yet, connecting first when needed. */
@@ -96,7 +131,7 @@ export class SubscriberHub {
       this.connect();
       return;
     }
-    for (const kind of ['channel', 'pattern', 'shard'] as const) {
+    for (const kind of KINDS) {
       const names: string[] = [];
       for (const [name, sub] of this.subs[kind]) if (!sub.sent) { sub.sent = true; names.push(name); }
       // Confirmations and messages are all unsolicited on a subscribed RESP2 connection.
@@ -105,29 +140,67 @@ export class SubscriberHub {
   }
 
   private connect(): void {
-    if (this.connecting) return;
+    if (this.connecting || this.closing || (this.conn !== null && !this.conn.closed)) return;
     const host = this.opts.pickHost();
     if (host === null) {
-      this.lose('no redis host may serve subscriptions now');
+      this.failed('no redis host may serve subscriptions now');
       return;
     }
     this.connecting = true;
-    RedisServerConnection.connect({
+    this.opts.connect({
       host, version: 2, credentials: this.opts.credentials(), name: `sluice-${this.opts.sourceName}-subscriber`, timeoutMs: this.opts.connectTimeoutMs(), log: this.opts.log,
     }).then((conn) => {
       this.connecting = false;
+      if (this.closing) {
+        conn.close('shutdown');
+        return;
+      }
       this.conn = conn;
-      this.opts.log.info({ server: conn.id, host: host.key }, 'redis subscriber connection open');
+      host.connections++;
+      this.lostAt = 0;
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.opts.log.info({ server: conn.id, host: host.key, subscriptions: this.size }, 'redis subscriber connection open');
       conn.onUnsolicited = (reply) => this.onReply(reply);
       conn.onClose = () => {
+        host.connections--;
         this.conn = null;
-        this.lose('the subscriber connection to redis closed');
+        this.onLost();
       };
       this.flush();
     }, (err: SluiceError) => {
       this.connecting = false;
-      this.lose(err.message);
+      this.failed(err.message);
     });
+  }
+
+  /** Every subscription is to be sent again on a new connection, unless Sluice is closing. */
+  private onLost(): void {
+    if (this.closing) {
+      this.lose('the subscriber connection to redis closed');
+      return;
+    }
+    for (const kind of KINDS) for (const sub of this.subs[kind].values()) sub.sent = false;
+    if (this.size === 0) return;
+    this.lostAt = Date.now();
+    this.opts.log.warn({ subscriptions: this.size }, 'redis subscriber connection lost; subscribing again on a new one');
+    this.connect();
+  }
+
+  /** A connect failed: after a loss, retry until resubscribeWithinMs is over; otherwise give the clients up now. */
+  private failed(reason: string): void {
+    if (this.closing) return;
+    if (this.lostAt === 0 || Date.now() - this.lostAt >= this.opts.resubscribeWithinMs()) {
+      this.lostAt = 0;
+      this.lose(reason);
+      return;
+    }
+    if (this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, this.opts.retryMs());
+    this.retryTimer.unref();
   }
 
   private onReply(frame: Buffer): void {
@@ -152,7 +225,7 @@ export class SubscriberHub {
   /** Every client loses its subscriptions; they may subscribe again on a new connection. */
   private lose(reason: string): void {
     const clients = new Set<Subscriber>();
-    for (const kind of ['channel', 'pattern', 'shard'] as const) {
+    for (const kind of KINDS) {
       for (const sub of this.subs[kind].values()) for (const c of sub.clients) clients.add(c);
       this.subs[kind].clear();
     }

@@ -11,6 +11,7 @@ export * from './session-state.js';
 export * from './handshake.js';
 export * from './handshake-response.js';
 export * from './auth-exchange.js';
+export * from './change-user.js';
 export * from './auth.js';
 export * from './response-tracker.js';
 export * from './query-classifier.js';

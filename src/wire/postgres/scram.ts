@@ -25,7 +25,18 @@ export interface ScramVerifier {
   serverKey: Buffer;
 }
 
-export type ScramServerResult = { ok: true; serverFinal: Buffer } | { ok: false; reason: string };
+/**
+ * On success, `clientKey` is the client's ClientKey, recovered from its proof: with the stored
+ * verifier's ServerKey it logs in to a server holding the same verifier, without the password
+ * (PgBouncer's SCRAM pass-through).
+ */
+export type ScramServerResult = { ok: true; serverFinal: Buffer; clientKey: Buffer } | { ok: false; reason: string };
+
+/** What logs in as a SCRAM client in place of a password: the keys a verifier and one client login give. */
+export interface ScramClientKeys {
+  clientKey: Buffer;
+  serverKey: Buffer;
+}
 
 const KEY_LENGTH = 32;
 const DEFAULT_ITERATIONS = 4096;
@@ -205,7 +216,7 @@ export class ScramServerSession {
       return { ok: false, reason: 'SCRAM proof does not match the stored verifier (wrong password)' };
     }
     const serverSignature = hmac(this.#verifier.serverKey, messageBytes).toString('base64');
-    return { ok: true, serverFinal: Buffer.from(`v=${serverSignature}`, 'latin1') };
+    return { ok: true, serverFinal: Buffer.from(`v=${serverSignature}`, 'latin1'), clientKey };
   }
 }
 
@@ -216,13 +227,13 @@ function saslName(name: string): string {
 
 /** Sluice as the client, logging in to a PostgreSQL server. */
 export class ScramClientSession {
-  readonly #password: string;
+  readonly #password: string | ScramClientKeys;
   readonly #clientNonce: string;
   readonly #clientFirstBare: string;
   #serverSignature: Buffer | null = null;
 
   /** `nonce` and `username` are for test vectors: PostgreSQL takes the user from the startup packet. */
-  constructor(password: string, nonce: string = randomBytes(NONCE_BYTES).toString('base64'), username = '*') {
+  constructor(password: string | ScramClientKeys, nonce: string = randomBytes(NONCE_BYTES).toString('base64'), username = '*') {
     if (!PRINTABLE.test(nonce)) throw new AuthProtocolError('SCRAM client nonce must be printable ASCII without ","');
     this.#password = password;
     this.#clientNonce = nonce;
@@ -250,7 +261,9 @@ export class ScramClientSession {
     if (iterations === null) throw malformed(what, `iteration count must be 1..${MAX_ITERATIONS}`);
     checkExtensions(extensions, what);
 
-    const keys = keysOf(saltedPassword(this.#password, salt, iterations));
+    const secret = this.#password;
+    // Pass-through keys skip PBKDF2; they only work when the server's salt and iterations are the verifier's.
+    const keys = typeof secret === 'string' ? keysOf(saltedPassword(secret, salt, iterations)) : { ...secret, storedKey: sha256(secret.clientKey) };
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = Buffer.from(`${this.#clientFirstBare},${serverFirst},${withoutProof}`, 'latin1');
     const proof = xor(keys.clientKey, hmac(keys.storedKey, authMessage));

@@ -1,4 +1,5 @@
 /** SHOW <subject> → the answer, from the read model and the live sources. */
+import type { RedisSourceConfig } from '../../../config/types.js';
 import type { PgProxyContext } from '../context.js';
 import { inventoryOf } from './read-model.js';
 import type { ResultSet } from './result.js';
@@ -11,6 +12,7 @@ import { showStats, showStatsAverages, showStatsTotals, showTotals } from './sho
 /** null for a subject the console does not know. */
 export function showConsole(ctx: PgProxyContext, subject: string): ResultSet | null {
   const sources = ctx.sources.values();
+  const redis = redisSources(ctx);
   switch (subject) {
     case 'POOLS': return showPools(inventoryOf(ctx).pools());
     case 'STATS': return showStats(inventoryOf(ctx).stats());
@@ -19,12 +21,18 @@ export function showConsole(ctx: PgProxyContext, subject: string): ResultSet | n
     case 'TOTALS': return showTotals(inventoryOf(ctx).stats());
     case 'CLIENTS': return showClients(inventoryOf(ctx).clients(), ctx.listener.listen);
     case 'SERVERS': return showServers(inventoryOf(ctx).servers());
-    case 'DATABASES': return showDatabases(sources, inventoryOf(ctx));
-    case 'USERS': return showUsers(sources);
-    case 'LISTS': return showLists(sources, inventoryOf(ctx));
+    case 'DATABASES': return showDatabases(sources, redis, inventoryOf(ctx));
+    case 'USERS': return showUsers(sources, redis);
+    case 'LISTS': return showLists(sources, redis, inventoryOf(ctx));
     case 'VERSION': return showVersion();
     case 'STATE': return showState(ctx);
     case 'CONFIG': return ctx.console === undefined ? null : showConfig(ctx.console.config(), ctx);
     default: return null;
   }
+}
+
+/** Redis sources have their own listeners, but the console lists them with the rest. */
+function redisSources(ctx: PgProxyContext): RedisSourceConfig[] {
+  if (ctx.console === undefined) return [];
+  return Object.values(ctx.console.config().sources).filter((s) => s.kind === 'redis');
 }

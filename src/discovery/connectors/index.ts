@@ -1,0 +1,18 @@
+/** One connector module per kind of source; this picks the one a target needs. */
+import type { Connector, ConnectorLimits, DiscoveryTarget } from '../connector.js';
+import { connectMysql } from './mysql.js';
+import { connectPostgres } from './postgres.js';
+import { connectRedis } from './redis.js';
+
+export type ConnectorFactory = (target: DiscoveryTarget, limits: ConnectorLimits) => Promise<Connector>;
+
+const FACTORIES: Readonly<Record<DiscoveryTarget['kind'], ConnectorFactory>> = {
+  postgres: connectPostgres,
+  mysql: connectMysql,
+  redis: connectRedis,
+  // The AWS SDK and the MongoDB driver take ~300 ms to load; only deployments with such a source pay it.
+  s3: async (target, limits) => (await import('./s3.js')).connectS3(target, limits),
+  mongodb: async (target, limits) => (await import('./mongodb.js')).connectMongo(target, limits),
+};
+
+export const connect: ConnectorFactory = (target, limits) => FACTORIES[target.kind](target, limits);

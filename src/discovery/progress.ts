@@ -1,0 +1,21 @@
+/** What a run in flight reports: GET /v1/discovery/runs/{id} shows it until the run ends. */
+export type RunPhase = 'connecting' | 'introspecting' | 'profiling' | 'relationships' | 'saving' | 'done' | 'failed';
+
+export interface RunProgress {
+  phase: RunPhase;
+  datasets: number;
+  toProfile: number;
+  profiled: number;
+  /** Times the throttle waited longer than the strategy's pause because the host was busy. */
+  slowdowns: number;
+  /** Datasets the server refused to sample (first SKIPPED_KEPT), tried again next run. */
+  skipped: SkippedDataset[];
+}
+
+export interface SkippedDataset { dataset: string; error: string }
+
+export const SKIPPED_KEPT = 50;
+
+export function newProgress(): RunProgress {
+  return { phase: 'connecting', datasets: 0, toProfile: 0, profiled: 0, slowdowns: 0, skipped: [] };
+}

@@ -1,0 +1,197 @@
+/**
+ * One connection from Sluice to a MySQL/MariaDB server. While leased, its packets go to the
+ * client session (the sink) as views of the socket's chunks; between a client's commands
+ * Sluice runs its own (session replay, schema, re-prepare, reset, ping) through run().
+ * The connection keeps what it knows of its server session: schema, replayed SET statements,
+ * LAST_INSERT_ID and the prepared statements it holds.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { MysqlProtocolError, ServerConnectError, ServerLostError, type SluiceError } from '../../errors.js';
+import type { HostTarget, PooledConnection } from '../../pool/types.js';
+import {
+  COM_QUIT, ERR_HEADER, type ErrPacket, HEADER_SIZE, PACKET_DATA, PACKET_FIRST, PACKET_LAST, PacketFramer, ResponseTracker,
+  framePayload, parseErr,
+} from '../../wire/mysql/index.js';
+import { PacketQueue } from './packet-queue.js';
+import { type ClientProfile, type ServerCredentials, serverLogin } from './server-login.js';
+import { ConnectionStatements } from './statements.js';
+
+let nextServerId = 1;
+
+export interface ServerSink {
+  /** A packet of the answer to the client's command, header included; `done` when it ends the response. */
+  onServerPacket(buf: Buffer, start: number, end: number, part: number, done: boolean): void;
+  onServerLost(err: SluiceError): void;
+  /** The chunk that carried the last packets is done: write out what was gathered. */
+  onServerChunkEnd(): void;
+}
+
+export interface OwnResult {
+  err: ErrPacket | null;
+  /** From a prepare OK. */
+  statementId: number;
+  /** The payload of the last data packet (a query's last row), kept only when asked for. */
+  lastData: Buffer | null;
+}
+
+export interface ServerConnectOptions {
+  host: HostTarget;
+  creds: ServerCredentials;
+  profile: ClientProfile;
+  timeoutMs: number;
+  maxPayload: number;
+  maxPreparedStatements: number;
+  log: Logger;
+}
+
+const QUIT = framePayload(Buffer.from([COM_QUIT]), 0);
+
+export class MysqlServerConnection implements PooledConnection {
+  readonly id = nextServerId++;
+  readonly host: HostTarget;
+  readonly createdAt = Date.now();
+  lastUsedAt = Date.now();
+  closed = false;
+  serverVersion = '';
+  capabilities = 0;
+  tracker: ResponseTracker = new ResponseTracker(0);
+  sink: ServerSink | null = null;
+  onClosed: ((c: MysqlServerConnection) => void) | null = null;
+  /** Current schema of the server session. */
+  schema: string;
+  /** Key of the SET statements replayed on it ('' when its session variables are the defaults). */
+  stateKey = '';
+  /** What LAST_INSERT_ID() returns on it. */
+  lastInsertId = 0n;
+  readonly statements: ConnectionStatements;
+  private readonly socket: net.Socket;
+  private readonly framer: PacketFramer;
+  private readonly log: Logger;
+  private login: PacketQueue | null = new PacketQueue();
+  private own: { resolve: (r: OwnResult) => void; reject: (e: Error) => void; err: ErrPacket | null; keep: boolean; lastData: Buffer | null } | null = null;
+
+  private constructor(socket: net.Socket, o: ServerConnectOptions) {
+    this.socket = socket;
+    this.host = o.host;
+    this.log = o.log;
+    this.schema = o.creds.database;
+    this.statements = new ConnectionStatements(o.maxPreparedStatements);
+    this.framer = new PacketFramer(this, o.maxPayload);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      // Taken first: the chunk may end the response and release the connection.
+      const sink = this.sink;
+      try {
+        this.framer.push(chunk);
+      } catch (err) {
+        this.lose(err instanceof MysqlProtocolError ? err : new ServerLostError(String(err)));
+      }
+      sink?.onServerChunkEnd();
+    });
+    socket.on('error', (err) => this.log.debug({ err, server: this.id }, 'mysql server socket error'));
+    socket.on('close', () => this.lose(new ServerLostError(`server ${this.host.key} closed the connection`)));
+  }
+
+  static connect(o: ServerConnectOptions): Promise<MysqlServerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: o.host.host, port: o.host.port });
+      const conn = new MysqlServerConnection(socket, o);
+      const timer = setTimeout(() => {
+        conn.close('connect timeout');
+        reject(new ServerConnectError(`connect to ${o.host.key} timed out after ${o.timeoutMs} ms`));
+      }, o.timeoutMs);
+      socket.once('error', (err) => conn.login?.fail(new ServerConnectError(`connect to ${o.host.key}: ${err.message}`, { cause: err })));
+      serverLogin(conn.login!, (b) => socket.write(b), o.creds, o.profile).then((r) => {
+        clearTimeout(timer);
+        conn.login = null;
+        conn.serverVersion = r.greeting.serverVersion;
+        conn.capabilities = r.capabilities;
+        conn.tracker = new ResponseTracker(r.capabilities, r.mariadbCapabilities, r.statusFlags);
+        resolve(conn);
+      }, (err: unknown) => {
+        clearTimeout(timer);
+        conn.close('login failed');
+        reject(err instanceof ServerConnectError ? err : new ServerConnectError(`login to ${o.host.key}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      });
+    });
+  }
+
+  /** Forward packets the client sent (whole, header included). */
+  write(buf: Buffer): boolean { return this.socket.write(buf); }
+  pause(): void { this.socket.pause(); }
+  resume(): void { this.socket.resume(); }
+
+  /**
+   * Run a command of Sluice's own and wait for the whole answer; rejects when the connection
+   * is lost. `keepLastData` keeps the last data packet, for a one-row query's answer.
+   */
+  run(payload: Buffer, keepLastData = false): Promise<OwnResult> {
+    if (this.closed) return Promise.reject(new ServerLostError('server connection closed'));
+    return new Promise((resolve, reject) => {
+      this.own = { resolve, reject, err: null, keep: keepLastData, lastData: null };
+      if (!this.tracker.begin(payload[0]!)) {
+        this.own = null;
+        resolve({ err: null, statementId: 0, lastData: null });
+      }
+      this.socket.write(framePayload(payload, 0));
+    });
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.log.debug({ server: this.id, reason }, 'closing mysql server connection');
+    // A logged-in session says goodbye, so the server does not count an aborted connection.
+    const polite = this.login === null && this.own === null && this.tracker.done;
+    this.lose(new ServerLostError(reason), polite);
+  }
+
+  private lose(err: SluiceError, polite = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (polite && !this.socket.destroyed) {
+      this.socket.end(QUIT);
+      this.socket.setTimeout(1000, () => this.socket.destroy());
+    } else {
+      this.socket.destroy();
+    }
+    this.login?.fail(err);
+    const own = this.own;
+    this.own = null;
+    own?.reject(err);
+    const sink = this.sink;
+    this.sink = null;
+    sink?.onServerLost(err);
+    this.onClosed?.(this);
+  }
+
+  // PacketHandler
+  onPacket(seq: number, buf: Buffer, start: number, end: number, part: number): void {
+    if (this.login !== null) {
+      this.login.push(seq, buf, start, end);
+      return;
+    }
+    let done = false;
+    if (part & PACKET_FIRST) {
+      done = this.tracker.onPacket(buf, start + HEADER_SIZE, end, end - start - HEADER_SIZE);
+    }
+    const own = this.own;
+    if (own !== null) {
+      if (part & PACKET_FIRST && buf[start + HEADER_SIZE] === ERR_HEADER && done) own.err = parseErr(buf.subarray(start + HEADER_SIZE, end));
+      if (own.keep && this.tracker.lastPacket === PACKET_DATA) own.lastData = Buffer.from(buf.subarray(start + HEADER_SIZE, end));
+      if (done && part & PACKET_LAST) {
+        this.own = null;
+        own.resolve({ err: own.err, statementId: this.tracker.statementId, lastData: own.lastData });
+      }
+      return;
+    }
+    if (this.sink === null) {
+      this.lose(new MysqlProtocolError('server sent a packet nobody asked for'));
+      return;
+    }
+    this.sink.onServerPacket(buf, start, end, part, done);
+  }
+
+  wantsStream(): boolean { return false; }
+  onStreamData(): void { /* wantsStream refuses every stream */ }
+}
