@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 
 const run = promisify(execFile);
-const PG_BIN = process.env.SLUICE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+export const PG_BIN = process.env.SLUICE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const RUNUSER = '/usr/sbin/runuser';
 const OS_USER = 'postgres';
 
@@ -50,12 +50,17 @@ export function startMd5OnlyCluster(): Promise<TempCluster> {
 const running = new Map<string, string>();
 process.once('exit', () => {
   for (const [dir, dataDir] of running) {
-    try {
-      execFileSync(RUNUSER, ['-u', OS_USER, '--', join(PG_BIN, 'pg_ctl'), '-D', dataDir, 'stop', '-m', 'immediate'], { stdio: 'ignore' });
-    } catch { /* already gone */ }
+    stopClusterNow(dataDir);
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Immediate, synchronous stop for exit handlers; a cluster already gone is fine. */
+export function stopClusterNow(dataDir: string): void {
+  try {
+    execFileSync(RUNUSER, ['-u', OS_USER, '--', join(PG_BIN, 'pg_ctl'), '-D', dataDir, 'stop', '-m', 'immediate'], { stdio: 'ignore' });
+  } catch { /* already gone */ }
+}
 
 /** What a test may add to a temporary cluster: pg_hba lines, settings, and files in the data directory. */
 export interface ClusterExtras {
@@ -144,17 +149,18 @@ async function createRoleAndDb(socketDir: string, port: number, method: ServerAu
   }
 }
 
-function asPostgres(file: string, args: string[]): Promise<unknown> {
-  return run(RUNUSER, ['-u', OS_USER, '--', file, ...args], { timeout: 60_000 });
+/** Run a PostgreSQL program as the `postgres` OS user (initdb and postgres refuse root). */
+export function asPostgres(file: string, args: string[], timeoutMs = 60_000): Promise<unknown> {
+  return run(RUNUSER, ['-u', OS_USER, '--', file, ...args], { timeout: timeoutMs });
 }
 
-function osUser(): { uid: number; gid: number } {
+export function osUser(): { uid: number; gid: number } {
   const uid = Number(execFileSync('id', ['-u', OS_USER], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', OS_USER], { encoding: 'utf8' }).trim());
   return { uid, gid };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -4,17 +4,10 @@
  * `postgres` (initdb and postgres refuse root), listens on 127.0.0.1 at a free port and
  * trusts loopback, replication included. Built for speed, not durability (no fsync).
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { appendFile, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
-
-const run = promisify(execFile);
-const PG_BIN = process.env.SLUICE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const RUNUSER = '/usr/sbin/runuser';
-const OS_USER = 'postgres';
+import { asPostgres as runAsPostgres, freePort, osUser, PG_BIN, stopClusterNow } from './cluster.js';
 
 export const REPL_USER = 'app';
 export const REPL_PASSWORD = 'app';
@@ -42,11 +35,7 @@ export interface ReplicatedCluster {
 // Clusters a test could not stop (a crash); killed when the process exits.
 const running = new Set<string>();
 process.once('exit', () => {
-  for (const dataDir of running) {
-    try {
-      execFileSync(RUNUSER, ['-u', OS_USER, '--', join(PG_BIN, 'pg_ctl'), '-D', dataDir, 'stop', '-m', 'immediate'], { stdio: 'ignore' });
-    } catch { /* already gone */ }
-  }
+  for (const dataDir of running) stopClusterNow(dataDir);
 });
 
 /** A primary with a table `items` (id serial, v text) owned by REPL_USER, and `replicaCount` caught-up replicas. */
@@ -151,23 +140,5 @@ async function withClient<T>(socketDir: string, port: number, database: string, 
 }
 
 function asPostgres(tool: string, args: string[]): Promise<unknown> {
-  return run(RUNUSER, ['-u', OS_USER, '--', join(PG_BIN, tool), ...args], { timeout: 120_000 });
-}
-
-function osUser(): { uid: number; gid: number } {
-  const uid = Number(execFileSync('id', ['-u', OS_USER], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', OS_USER], { encoding: 'utf8' }).trim());
-  return { uid, gid };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return runAsPostgres(join(PG_BIN, tool), args, 120_000);
 }
