@@ -17,13 +17,14 @@ import type { Cancellable } from './cancel-keys.js';
 import { ClientLogin, lastConnectError, type LoginOutcome } from './client-login.js';
 import { RequestRelay } from './request-relay.js';
 import type { ClientState, PgProxyContext, SessionHandle } from './context.js';
-import type { PoolTotals } from '../../pool/stats.js';
 import { type BackpressureTarget, Forwarder } from './forwarder.js';
 import type { PgSource } from './pg-source.js';
 import type { ClientStatement } from './prepared-statements.js';
 import type { PgServerConnection, ServerOwner } from './server-connection.js';
 import { parameterDiff, setQuery, settingsToken } from './parameters.js';
 import { UnitRouter } from './unit-router.js';
+import { WorkAccounting } from './work-accounting.js';
+import { PendingInput } from './pending-input.js';
 
 /** Queued input above which a waiting client's socket stops being read. */
 const PENDING_PAUSE_BYTES = 64 * 1024;
@@ -64,18 +65,12 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   private framer: MessageFramer | null = null;
   private readonly relay: RequestRelay;
   /** Client bytes that arrived while no server was attached. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new PendingInput();
   private waiting = false;
   private inClientChunk = false;
   private closed = false;
-  /** The pool's counters, bumped in place (DESIGN: counters are read on scrape). */
-  private totals: PoolTotals | null = null;
-  /** performance.now() at the first query of the current query and unit of work; 0 when none runs. */
-  private queryStart = 0;
-  private workStart = 0;
-  /** out.bytes already folded into the pool's totals. */
-  private outFolded = 0;
+  /** Query and transaction times and bytes, added to the pool's totals. */
+  private readonly work = new WorkAccounting();
 
   constructor(socket: net.Socket, ctx: PgProxyContext) {
     this.socket = socket;
@@ -103,16 +98,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   get applicationName(): string { return this.params.get('application_name') ?? ''; }
   get unfoldedBytesIn(): number { return this.toServer?.bytes ?? 0; }
-  get unfoldedBytesOut(): number { return this.out.bytes - this.outFolded; }
-
-  /** Add this lease's traffic to the pool's totals; the server-side forwarder is dropped after. */
-  private foldBytes(): void {
-    const t = this.totals;
-    if (t === null) return;
-    if (this.toServer !== null) t.bytesIn += this.toServer.bytes;
-    t.bytesOut += this.out.bytes - this.outFolded;
-    this.outFolded = this.out.bytes;
-  }
+  get unfoldedBytesOut(): number { return this.work.unfoldedOut(this.out); }
 
   private readonly onChunk = (chunk: Buffer): void => this.onData(chunk);
   private readonly onDrain = (): void => { if (this.server?.socket.isPaused()) this.server.socket.resume(); };
@@ -157,7 +143,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.source = outcome.source;
     this.user = outcome.user;
     this.pool = outcome.pool;
-    this.totals = outcome.pool.totals;
+    this.work.totals = outcome.pool.totals;
     this.mode = outcome.source.config.pool.mode;
     this.params = outcome.params;
     this.settings = null;
@@ -171,7 +157,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   private queueUntilLeased(chunk: Buffer): void {
     // A lone Terminate needs no server.
-    if (this.pending.length === 0 && !this.framer!.midMessage && chunk.length === 5 && chunk[0] === F.Terminate) {
+    if (this.pending.empty && !this.framer!.midMessage && chunk.length === 5 && chunk[0] === F.Terminate) {
       this.close();
       return;
     }
@@ -180,38 +166,26 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       this.terminate(SQLSTATE.AdminShutdown, 'terminating connection because Sluice is shutting down');
       return;
     }
-    if (this.pending.length === 0 && !this.framer!.midMessage && this.relay.answerLonePrepare(chunk)) return;
+    if (this.pending.empty && !this.framer!.midMessage && this.relay.answerLonePrepare(chunk)) return;
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
     // A server is leased only for a whole first message: a client that sends half of one
     // must not hold a server (and starve the pool) for as long as it dawdles.
-    if (!this.waiting && !this.firstMessageComplete()) return;
+    if (!this.waiting && !this.pending.firstMessageComplete(this.ctx.listener.max_packet_size)) return;
     // Stop reading only when a client piles up input: pausing every queued client would
     // cost two stream state changes per transaction for the common one-query-at-a-time case.
-    if (this.pendingBytes > PENDING_PAUSE_BYTES) this.socket.pause();
+    if (this.pending.bytes > PENDING_PAUSE_BYTES) this.socket.pause();
     if (this.waiting) return;
     this.waiting = true;
-    if (this.router!.lease(this.pending)) return;
+    if (this.router!.lease(this.pending.chunks)) return;
     // Answered by Sluice itself (SET sluice.route): nothing to send.
     this.waiting = false;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pending.take();
   }
 
   /** The router chose this unit of work's host: its pool leases, counts and takes the connection back. */
   usePool(pool: Pool<PgServerConnection>): void {
     this.pool = pool;
-    this.totals = pool.totals;
-  }
-
-  /** Pending input starts at a message boundary (a server is only released at one): is that message all here? */
-  private firstMessageComplete(): boolean {
-    if (this.pendingBytes < 5) return false;
-    let head = this.pending[0]!;
-    if (head.length < 5) head = Buffer.concat(this.pending, 5);
-    const length = head.readInt32BE(1);
-    // An impossible or oversized length is the framer's to refuse, once leased.
-    return this.pendingBytes > length || length < 4 || length >= this.ctx.listener.max_packet_size;
+    this.work.totals = pool.totals;
   }
 
   onLease(conn: PgServerConnection): void {
@@ -225,10 +199,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     conn.input.retarget(this.clientSide);
     this.toServer = conn.input;
     this.syncParameters(conn);
-    const pending = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    for (const chunk of pending) {
+    for (const chunk of this.pending.take()) {
       if (this.server === null || this.closed) break;
       this.relayChunk(chunk);
     }
@@ -283,9 +254,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       return;
     }
     if (type === F.Query || type === F.Execute) {
-      this.totals!.queries++;
-      if (this.queryStart === 0) this.queryStart = performance.now();
-      if (this.workStart === 0) this.workStart = this.queryStart;
+      this.work.queryStarted();
     }
     this.relay.onMessage(this.server!, type, buf, start, end);
   }
@@ -311,7 +280,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   onReadyForQuery(status: number, settled: boolean): void {
     this.idleInTransactionSince = status === TX_IDLE ? 0 : Date.now();
-    if (settled && this.queryStart !== 0) this.countWork(status);
+    if (settled) this.work.answered(status, this.server?.host.health);
     if (!settled || this.inClientChunk) return;
     if (this.mode === 'statement' && status !== TX_IDLE) {
       this.out.send(errorResponse({ severity: 'FATAL', code: SQLSTATE.FeatureNotSupported, message: 'transaction blocks are not allowed in statement pooling mode; use pool mode transaction or session for this source' }));
@@ -320,23 +289,6 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       return;
     }
     this.maybeRelease();
-  }
-
-  /** The client's queries so far are answered: add their time, and the unit of work's when it ended. */
-  private countWork(status: number): void {
-    const t = this.totals!;
-    const now = performance.now();
-    const queryUs = Math.round((now - this.queryStart) * 1000);
-    t.queryTimeUs += queryUs;
-    t.queryTimes.observe(queryUs);
-    this.server?.host.health.recordSuccess(queryUs / 1000);
-    this.queryStart = 0;
-    if (status !== TX_IDLE) return;
-    const transactionUs = Math.round((now - this.workStart) * 1000);
-    t.transactions++;
-    t.transactionTimeUs += transactionUs;
-    t.transactionTimes.observe(transactionUs);
-    this.workStart = 0;
   }
 
   onStatementPrepared(serverName: string): void {
@@ -358,7 +310,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   onServerLost(reason: string): void {
     const conn = this.server;
-    this.foldBytes();
+    this.work.foldBytes(this.toServer, this.out);
     this.server = null;
     this.toServer = null;
     if (conn !== null) this.pool!.release(conn, false);
@@ -388,7 +340,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
 
   private detachServer(conn: PgServerConnection): void {
     this.toServer?.flush();
-    this.foldBytes();
+    this.work.foldBytes(this.toServer, this.out);
     this.server = null;
     this.toServer = null;
     conn.detach();
@@ -430,7 +382,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     if (this.source !== null) this.source.clients--;
     if (this.waiting) this.router!.cancelWait();
     const conn = this.server;
-    if (conn === null) this.foldBytes();
+    if (conn === null) this.work.foldBytes(this.toServer, this.out);
     if (conn !== null) {
       // Mid-transaction or mid-message the server's state is the client's: never reuse it.
       const clean = conn.idle && !this.relay.syncPending && !this.framer!.midMessage && !conn.retire;
