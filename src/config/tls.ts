@@ -19,6 +19,9 @@ function modeUnion<const T extends readonly string[]>(values: T, fallback: T[num
   return Type.Unsafe<T[number]>(Type.Union(values.map((value) => Type.Literal(value)), { default: fallback }));
 }
 
+/** About a tenth of a core's worth of handshakes (ECDSA P-256 plus a login is ~0.7 ms of CPU). */
+export const DEFAULT_BUSY_HANDSHAKE_RATE = 100;
+
 const PemPath = Type.String({ minLength: 1, expected: 'the path of a PEM file' });
 
 export const ClientTlsSchema = Type.Object({
@@ -29,6 +32,11 @@ export const ClientTlsSchema = Type.Object({
   ca: Type.Optional(PemPath),
   /** Ask every TLS client for a certificate and refuse one that does not verify against `ca` (mTLS). */
   verify_client: Type.Optional(Type.Boolean({ default: false })),
+  /**
+   * While Sluice's event loop is busy, new TLS handshakes start at most this many a second so
+   * established clients keep their throughput (proxy/tls/handshake-gate.ts); 0 never paces.
+   */
+  busy_handshake_rate: Type.Optional(Type.Integer({ minimum: 0, default: DEFAULT_BUSY_HANDSHAKE_RATE, expected: 'handshakes per second, 0 for no pacing' })),
 }, { additionalProperties: false });
 
 export const ServerTlsSchema = Type.Object({
@@ -49,6 +57,7 @@ export interface ClientTlsConfig {
   key: string;
   ca: string;
   verify_client: boolean;
+  busy_handshake_rate: number;
 }
 
 export interface ServerTlsConfig {
@@ -58,7 +67,7 @@ export interface ServerTlsConfig {
   key: string;
 }
 
-export const CLIENT_TLS_DISABLED: ClientTlsConfig = { mode: 'disable', cert: '', key: '', ca: '', verify_client: false };
+export const CLIENT_TLS_DISABLED: ClientTlsConfig = { mode: 'disable', cert: '', key: '', ca: '', verify_client: false, busy_handshake_rate: DEFAULT_BUSY_HANDSHAKE_RATE };
 export const SERVER_TLS_DISABLED: ServerTlsConfig = { mode: 'disable', ca: '', cert: '', key: '' };
 
 type Issue = (key: string, problem: string) => void;
@@ -66,7 +75,7 @@ type Issue = (key: string, problem: string) => void;
 /** Defaults filled, and the combinations that cannot work reported against their keys. */
 export function resolveClientTls(raw: RawClientTls | undefined, issue: Issue): ClientTlsConfig {
   if (raw === undefined) return CLIENT_TLS_DISABLED;
-  const tls: ClientTlsConfig = { mode: raw.mode ?? 'disable', cert: raw.cert ?? '', key: raw.key ?? '', ca: raw.ca ?? '', verify_client: raw.verify_client ?? false };
+  const tls: ClientTlsConfig = { mode: raw.mode ?? 'disable', cert: raw.cert ?? '', key: raw.key ?? '', ca: raw.ca ?? '', verify_client: raw.verify_client ?? false, busy_handshake_rate: raw.busy_handshake_rate ?? DEFAULT_BUSY_HANDSHAKE_RATE };
   if (tls.mode !== 'disable') {
     if (tls.cert === '') issue('cert', `required when mode is ${tls.mode}; give the path of the server certificate (PEM) Sluice presents to clients`);
     if (tls.key === '') issue('key', `required when mode is ${tls.mode}; give the path of the certificate's private key (PEM)`);

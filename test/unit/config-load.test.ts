@@ -52,7 +52,7 @@ t.test("the issue's YAML resolves to the full runtime config", async (t) => {
         max_client_conn: 10000,
         client_login_timeout: 15_000,
         max_packet_size: 1_073_741_824,
-        client_tls: { mode: 'disable', cert: '', key: '', ca: '', verify_client: false },
+        client_tls: { mode: 'disable', cert: '', key: '', ca: '', verify_client: false, busy_handshake_rate: 100 },
       },
     },
     sources: {
@@ -99,7 +99,7 @@ t.test('every field can be set', async (t) => {
   const config = await parseConfig(`
 admin: { listen: "[::1]:9930", auth: none, tokens: [{ name: ci, role: viewer, hash: "sha256:${'0'.repeat(64)}" }], admin_users: [app], stats_users: [app] }
 listeners:
-  postgres: { listen: "0.0.0.0:6432", max_client_conn: 200, client_login_timeout: 5, max_packet_size: 65536, client_tls: { mode: require, cert: /tls/s.crt, key: /tls/s.key, ca: /tls/ca.crt, verify_client: true } }
+  postgres: { listen: "0.0.0.0:6432", max_client_conn: 200, client_login_timeout: 5, max_packet_size: 65536, client_tls: { mode: require, cert: /tls/s.crt, key: /tls/s.key, ca: /tls/ca.crt, verify_client: true, busy_handshake_rate: 250 } }
 log: { level: debug }
 shutdown_timeout: 2m
 sources:
@@ -132,7 +132,7 @@ sources:
   t.strictSame(config.admin, { listen: { host: '::1', port: 9930 }, auth: 'none', tokens: [{ name: 'ci', role: 'viewer', hash: `sha256:${'0'.repeat(64)}` }], admin_users: ['app'], stats_users: ['app'] });
   t.strictSame(config.listeners.postgres, {
     listen: { host: '0.0.0.0', port: 6432 }, max_client_conn: 200, client_login_timeout: 5000, max_packet_size: 65536,
-    client_tls: { mode: 'require', cert: '/tls/s.crt', key: '/tls/s.key', ca: '/tls/ca.crt', verify_client: true },
+    client_tls: { mode: 'require', cert: '/tls/s.crt', key: '/tls/s.key', ca: '/tls/ca.crt', verify_client: true, busy_handshake_rate: 250 },
   });
   t.equal(config.log.level, 'debug');
   t.equal(config.shutdown_timeout, 120_000);

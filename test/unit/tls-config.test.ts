@@ -6,7 +6,7 @@ import { ConfigError } from '../../src/errors.js';
 import { sslAnswer } from '../../src/proxy/postgres/server-tls.js';
 import type { ServerTlsOptions } from '../../src/proxy/tls/tls-contexts.js';
 import { clientTlsContext, TlsConfigError } from '../../src/proxy/tls/tls-contexts.js';
-import { SERVER_TLS_MODES } from '../../src/config/tls.js';
+import { CLIENT_TLS_DISABLED, SERVER_TLS_MODES } from '../../src/config/tls.js';
 
 function yaml(listener: string, source = ''): string {
   return `
@@ -46,13 +46,21 @@ t.test('modes other than disable need what they use', async (t) => {
   ]);
   t.match((await issuesOf(yaml(', client_tls: { mode: sometimes }')))[0], /client_tls\.mode: must be one of disable, allow, require/);
   t.strictSame(await issuesOf(yaml(', client_tls: { mode: disable }')), [], 'disable needs nothing');
+  t.match((await issuesOf(yaml(', client_tls: { mode: disable, busy_handshake_rate: -1 }')))[0], /client_tls\.busy_handshake_rate: .*handshakes per second, 0 for no pacing/);
+});
+
+t.test('handshakes are paced at 100 a second under load unless told otherwise', async (t) => {
+  const base = await parseConfig(yaml(', client_tls: { mode: disable }'), 'tls.yaml');
+  t.equal(base.listeners.postgres?.client_tls.busy_handshake_rate, 100);
+  const off = await parseConfig(yaml(', client_tls: { mode: disable, busy_handshake_rate: 0 }'), 'tls.yaml');
+  t.equal(off.listeners.postgres?.client_tls.busy_handshake_rate, 0);
 });
 
 t.test('an unreadable certificate is named with its key path and what to do', async (t) => {
-  const err = t.throws(() => clientTlsContext({ mode: 'require', cert: '/nonexistent/s.crt', key: '/nonexistent/s.key', ca: '', verify_client: false }, 'listeners.postgres.client_tls'));
+  const err = t.throws(() => clientTlsContext({ ...CLIENT_TLS_DISABLED, mode: 'require', cert: '/nonexistent/s.crt', key: '/nonexistent/s.key' }, 'listeners.postgres.client_tls'));
   t.ok(err instanceof TlsConfigError, 'a TlsConfigError');
   t.match(err, { code: 'SLUICE_TLS_CONFIG', message: /certificate at \/nonexistent\/s\.crt \(listeners\.postgres\.client_tls\.cert\).*check the path/ });
-  t.equal(clientTlsContext({ mode: 'disable', cert: '', key: '', ca: '', verify_client: false }, 'x'), null);
+  t.equal(clientTlsContext(CLIENT_TLS_DISABLED, 'x'), null);
 });
 
 t.test("a server's answer to SSLRequest, per mode", async (t) => {

@@ -43,8 +43,10 @@ export class ClientStartup {
             // Bytes behind an SSLRequest would be read as if they came over TLS: PostgreSQL
             // refuses them (CVE-2021-23214), and so does Sluice.
             if (rest.length > 0) throw new ProtocolError('received unencrypted data after SSL request');
-            this.session.socket.write(ENCRYPTION_YES);
-            this.startTls(null, false);
+            this.admitTls(() => {
+              this.session.socket.write(ENCRYPTION_YES);
+              this.startTls(null, false);
+            });
             return;
           }
           this.session.socket.write(NO_ENCRYPTION);
@@ -74,7 +76,18 @@ export class ClientStartup {
       this.session.close();
       return;
     }
-    this.startTls(Buffer.from(hello), true);
+    const early = Buffer.from(hello);
+    this.admitTls(() => this.startTls(early, true));
+  }
+
+  /**
+   * Start the handshake when the gate says it is its turn. Until then the raw socket stays
+   * paused: the client waits for 'S' (or for the ServerHello) and sends nothing meanwhile.
+   */
+  private admitTls(start: () => void): void {
+    const raw = this.session.socket;
+    raw.pause();
+    this.ctx.handshakeGate.admit(start, () => raw.destroyed);
   }
 
   /** Hand the socket to TLS; the startup packet then arrives through the TLS socket. */

@@ -1,6 +1,7 @@
 /** What every PostgreSQL client session shares: sources, cancel keys, statement names, limits. */
 import type net from 'node:net';
 import type { ClientTlsContext } from '../tls/tls-contexts.js';
+import type { HandshakeGate } from '../tls/handshake-gate.js';
 import type { Logger } from 'pino';
 import type { Inventory } from '../../admin/inventory-types.js';
 import type { PostgresListenerConfig, SluiceConfig, UserConfig } from '../../config/types.js';
@@ -50,6 +51,8 @@ export interface PgProxyContext {
   readonly listener: PostgresListenerConfig;
   /** The listener's TLS context; null when client_tls.mode is disable. */
   readonly clientTls: ClientTlsContext | null;
+  /** Paces new TLS handshakes while the event loop is busy (client_tls.busy_handshake_rate). */
+  readonly handshakeGate: HandshakeGate;
   readonly log: Logger;
   readonly sessions: Set<SessionHandle>;
   /** Set on SIGTERM: new logins are refused with 57P01-class errors. */

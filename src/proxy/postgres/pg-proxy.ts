@@ -16,6 +16,7 @@ import { StatementRegistry } from './prepared-statements.js';
 import { NO_AUDIT, type AuditSink } from '../../auth/audit/index.js';
 import { LoginGuard } from '../../auth/login-guard.js';
 import { type ClientTlsContext, clientTlsContext } from '../tls/tls-contexts.js';
+import { HandshakeGate } from '../tls/handshake-gate.js';
 
 export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   readonly sources = new Map<string, PgSource>();
@@ -24,6 +25,7 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   readonly sessions = new Set<SessionHandle>();
   listener: PostgresListenerConfig;
   clientTls: ClientTlsContext | null;
+  readonly handshakeGate: HandshakeGate;
   readonly log: Logger;
   shuttingDown = false;
   console?: ConsoleLink;
@@ -35,6 +37,7 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   constructor(listener: PostgresListenerConfig, sources: PostgresSourceConfig[], log: Logger) {
     this.listener = listener;
     this.clientTls = clientTlsContext(listener.client_tls, 'listeners.postgres.client_tls');
+    this.handshakeGate = new HandshakeGate(listener.client_tls.busy_handshake_rate);
     this.log = log.child({ protocol: 'postgres' });
     for (const s of sources) this.sources.set(s.name, new PgSource(s, this.log, listener.max_packet_size));
     this.janitor = setInterval(() => this.tick(), 1000).unref();
@@ -56,6 +59,7 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
     } catch (err) {
       this.log.error({ err }, 'client_tls not reloaded; the previous certificates stay in use');
     }
+    this.handshakeGate.setRate(listener.client_tls.busy_handshake_rate);
     this.listener = listener;
     const names = new Set(sources.map((s) => s.name));
     for (const [name, source] of this.sources) {
@@ -84,6 +88,7 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
   async close(): Promise<void> {
     clearInterval(this.janitor);
     for (const s of [...this.sessions]) s.terminate(SQLSTATE.AdminShutdown, 'terminating connection due to administrator command (Sluice is shutting down)');
+    this.handshakeGate.close();
     await Promise.all([...this.sources.values()].map((s) => s.close()));
   }
 
