@@ -10,6 +10,8 @@ import { installAccessControl } from './access.js';
 import type { AdminDeps } from './deps.js';
 import { STATUS_BY_CODE } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { registerHandshakeGateMetrics } from './metrics-tls.js';
+import { registerAuthQueryMetrics } from './metrics-auth-query.js';
 import { recordRoute, type RouteRecord } from './openapi.js';
 import { registerControlRoutes } from './routes-control.js';
 import { registerDiscoveryRoutes } from './routes-discovery.js';
@@ -73,6 +75,11 @@ export class AdminServer {
       return reply.code(err.statusCode && err.statusCode >= 400 ? err.statusCode : 500).send({ code: 'SLUICE_ADMIN_INTERNAL', message: err.message });
     });
     const metrics = createMetrics(deps.inventory, deps.auditLog, deps.loginGuard);
+    registerHandshakeGateMetrics(metrics, function* () {
+      const gate = deps.proxy()?.handshakeGate;
+      if (gate !== undefined) yield ['postgres', gate];
+    });
+    registerAuthQueryMetrics(metrics, () => deps.proxy()?.sources.values() ?? []);
     registerReadRoutes(this.app, deps, metrics, routes);
     registerControlRoutes(this.app, deps);
     registerStatusRoutes(this.app, deps);

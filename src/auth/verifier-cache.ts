@@ -17,11 +17,22 @@ interface Entry {
 const MAX_ENTRIES = 10_000;
 const NEGATIVE_TTL_DIVISOR = 10;
 
+/** What the cache saved and what it asked; plain counters read on scrape. */
+export interface VerifierCacheTotals {
+  /** Logins answered from a fresh kept answer. */
+  hits: number;
+  /** Lookups that found the user, found no such user, or failed. */
+  found: number;
+  missing: number;
+  failed: number;
+}
+
 export class VerifierCache {
   private readonly entries = new Map<string, Entry>();
   private readonly running = new Map<string, Promise<string | null>>();
   /** Bumped by clear(): an answer to a lookup begun before it is not kept. */
   private generation = 0;
+  readonly totals: VerifierCacheTotals = { hits: 0, found: 0, missing: 0, failed: 0 };
 
   constructor(private readonly lookup: VerifierLookup, private ttlMs: number, private readonly now: () => number = Date.now) {}
 
@@ -29,7 +40,10 @@ export class VerifierCache {
   fresh(user: string): string | null | undefined {
     const entry = this.entries.get(user);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt > this.now()) return entry.verifier;
+    if (entry.expiresAt > this.now()) {
+      this.totals.hits++;
+      return entry.verifier;
+    }
     this.entries.delete(user);
     return undefined;
   }
@@ -41,8 +55,13 @@ export class VerifierCache {
     const generation = this.generation;
     const lookup: Promise<string | null> = this.lookup(user)
       .then((verifier) => {
+        if (verifier === null) this.totals.missing++;
+        else this.totals.found++;
         if (generation === this.generation) this.keep(user, verifier);
         return verifier;
+      }, (err: unknown) => {
+        this.totals.failed++;
+        throw err;
       })
       .finally(() => {
         if (this.running.get(user) === lookup) this.running.delete(user);

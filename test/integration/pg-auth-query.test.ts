@@ -52,6 +52,9 @@ async function lookups(user: string): Promise<number> {
   }
 }
 
+/** The gateway startGateway started last, for tests that look at its admin side. */
+let lastGateway: Gateway | null = null;
+
 async function startGateway(t: Test, cluster: TempCluster, source: string, top = ''): Promise<(user: string, password: string) => Promise<pg.Client>> {
   const config = await parseConfig(`${top}
 listeners:
@@ -67,6 +70,7 @@ ${source}
 `, 'auth-query.yaml');
   const gateway = new Gateway(config, pino({ level: 'silent' }));
   await gateway.start();
+  lastGateway = gateway;
   t.teardown(() => gateway.shutdown(1000));
   const port = gateway.postgresAddress!.port;
   return async (user, password) => {
@@ -99,6 +103,24 @@ t.test('SCRAM: a role not in the configuration logs in through auth_query, cache
     'a missing role gets the wrong-password answer: its existence is not revealed');
   await t.rejects(connect('no_such_role', 'anything'), { code: '28P01' });
   t.equal(await lookups('no_such_role'), 1, 'the missing role is remembered too');
+});
+
+t.test('lookups and cache hits are counted on /metrics', async (t) => {
+  const connect = await startGateway(t, scram, `
+    auth: scram-sha-256
+    users: [{ name: auth_lookup, password: lookup-pass }]
+    auth_user: auth_lookup
+    auth_query: "${LOOKUP_QUERY}"
+    auth_query_ttl: 1h`, 'admin: { listen: "127.0.0.1:0", auth: none }');
+  await connect('dyn_user', 'dyn-pass');
+  await connect('dyn_user', 'dyn-pass');
+  await t.rejects(connect('no_such_role', 'anything'), { code: '28P01' });
+  const admin = lastGateway!.adminAddress!;
+  const text = await (await fetch(`http://${admin.host}:${admin.port}/metrics`)).text();
+  t.match(text, /sluice_auth_query_lookups_total\{source="app",result="found"\} 1\n/);
+  t.match(text, /sluice_auth_query_lookups_total\{source="app",result="missing"\} 1\n/);
+  t.match(text, /sluice_auth_query_lookups_total\{source="app",result="failed"\} 0\n/);
+  t.match(text, /sluice_auth_query_cache_hits_total\{source="app"\} 1\n/);
 });
 
 t.test('SCRAM: a password changed on the server is picked up after the TTL', async (t) => {

@@ -26,6 +26,7 @@ t.test('a verifier is kept for the TTL, a missing user for a tenth of it', async
   advance(54_000);
   t.equal(cache.fresh('alice'), undefined, 'and the verifier for 60 s');
   t.strictSame(asked, ['alice', 'ghost']);
+  t.strictSame(cache.totals, { hits: 2, found: 1, missing: 1, failed: 0 }, 'counted for /metrics: two lookups, two logins answered from the cache');
 });
 
 t.test('logins arriving during a lookup share it; a failure is not kept', async (t) => {
@@ -38,6 +39,7 @@ t.test('logins arriving during a lookup share it; a failure is not kept', async 
   t.equal(cache.fresh('carol'), undefined);
   await t.rejects(cache.refresh('carol'), /lookup failed/);
   t.strictSame(asked, ['bob', 'carol', 'carol'], 'the next login asks again');
+  t.strictSame(cache.totals, { hits: 0, found: 1, missing: 0, failed: 2 }, 'a shared lookup counts once; each failure counts');
 });
 
 t.test('clear() forgets answers, including one still on its way', async (t) => {

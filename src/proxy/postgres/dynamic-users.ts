@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClientAuthMethod, PostgresSourceConfig, UserConfig } from '../../config/types.js';
-import { VerifierCache } from '../../auth/verifier-cache.js';
+import { VerifierCache, type VerifierCacheTotals } from '../../auth/verifier-cache.js';
 import { formatScramVerifier, parseScramVerifier, type ScramVerifier } from '../../wire/postgres/scram.js';
 import { type AuthQueryTarget, PgAuthQuery } from './auth-query.js';
 import type { VerifierSource } from './client-auth.js';
@@ -40,6 +40,9 @@ export class DynamicUsers {
   }
 
   get enabled(): boolean { return this.target.config.auth_user !== undefined; }
+
+  /** Lookups and cache hits so far, for /metrics. */
+  get lookupTotals(): VerifierCacheTotals { return this.cache.totals; }
 
   /** The user as last found, for its pools: kept past the cache's TTL, since the pools live on. */
   user(name: string): UserConfig | undefined { return this.found.get(name); }
