@@ -1,30 +1,53 @@
 /**
- * `npm run bench:discovery`: time to discover a generated PostgreSQL schema (10,000 tables by
- * default; DISCOVERY_TABLES=n for fewer) with each strategy, and the p99 of pgbench traffic
- * on the same server meanwhile, against a pgbench run alone just before (interleaved per
- * strategy). The discovered host's health is fed by a 100 ms `SELECT 1` probe, as the
- * gateway's probes would, so the throttle adapts as it does in production.
+ * `npm run bench:discovery`: time to discover a generated PostgreSQL schema of 10,000 tables
+ * with each strategy, and what it costs live traffic: pgbench select-only through Sluice (the
+ * gateway that also runs the discovery, as in production, with its own health probes feeding
+ * the throttle), alone and while each strategy's run is in flight, interleaved in one run.
+ * The schema lives in a database of its own, created at the start and dropped at the end.
+ *
+ *   DISCOVERY_TABLES=n           tables to generate (default 10000)
+ *   DISCOVERY_PGBENCH_SECONDS=n  length of each pgbench window (default 20)
+ *   DISCOVERY_STRATEGIES=a,b     strategies to run, in order (default aggressive, balanced,
+ *                                conservative; conservative pauses 200 ms per table, over half
+ *                                an hour for 10,000 tables)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { pino } from 'pino';
-import { parseConfig } from '../src/config/load.js';
-import { DiscoveryService } from '../src/discovery/service.js';
-// Only a type links the analyzer to its worker file; this import makes tsc emit it into dist-bench.
-import '../src/discovery/analysis-worker.js';
-import { STRATEGIES } from '../src/discovery/strategy.js';
-import { HostHealth } from '../src/health/host-health.js';
-import { machineFacts } from './machine.js';
-import { ensureBenchData, runPgbench, type RunResult } from './pgbench.js';
+import { parse, stringify } from 'yaml';
+import { STRATEGIES, type StrategyName } from '../src/discovery/strategy.js';
+import { machineFacts, type MachineFacts } from './machine.js';
+import { BENCH_DB, BENCH_PASSWORD, BENCH_USER, ensureBenchData, runPgbench, type RunResult } from './pgbench.js';
+import { freePort } from './proc.js';
+import { machineLines, writeSection } from './report.js';
+import { median } from './rounds.js';
+import { startSluice } from './sluice.js';
 
 const TABLES = Number(process.env['DISCOVERY_TABLES'] ?? 10_000);
 const SECONDS = Number(process.env['DISCOVERY_PGBENCH_SECONDS'] ?? 20);
+/** Fastest first: conservative's half hour comes last, after the others' figures are in. */
+const DEFAULT_ORDER: StrategyName[] = [...STRATEGIES].reverse();
+const CHOSEN = (process.env['DISCOVERY_STRATEGIES']?.split(',') ?? DEFAULT_ORDER) as StrategyName[];
 const DB = 'sluice_discovery_bench';
-const PER_SCHEMA = 500;
+/** Tables per transaction: each CREATE TABLE holds locks to commit, and 10,000 at once exceed the lock table. */
+const PER_BATCH = 1_000;
+const CLIENTS = 8;
+const POOL_SIZE = 8;
+const DOCS = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 
-async function admin(database: string, sql: string): Promise<void> {
+interface RunReply { id: number; status: string; startedAt: number; finishedAt: number | null; error: string | null; datasets: number; profiled: number; timings: { introspectMs: number; analyseMs: number; totalMs: number } | null; progress: { slowdowns: number } | null }
+
+interface Row {
+  strategy: StrategyName;
+  run: RunReply;
+  alone: RunResult;
+  /** pgbench windows back to back from the run's start, the last one the window in which it ended. */
+  during: RunResult[];
+}
+
+async function onServer(database: string, sql: string): Promise<void> {
   const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
   await c.connect();
   try {
@@ -34,88 +57,134 @@ async function admin(database: string, sql: string): Promise<void> {
   }
 }
 
-/** Creates the schema once; a database with the right table count is reused. */
-async function ensureSchema(): Promise<void> {
-  const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
-  await c.connect();
-  const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB])).rowCount === 1;
-  await c.end();
-  if (exists) {
-    const d = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: DB });
-    await d.connect();
-    const n = Number((await d.query(`SELECT count(*) AS n FROM pg_tables WHERE schemaname LIKE 's%'`)).rows[0].n);
-    await d.end();
-    if (n === TABLES) return;
-    await admin('postgres', `DROP DATABASE ${DB} WITH (FORCE)`);
-  }
-  await admin('postgres', `CREATE DATABASE ${DB}`);
-  for (let first = 0; first < TABLES; first += PER_SCHEMA) {
-    const schema = `s${first / PER_SCHEMA}`;
-    const count = Math.min(PER_SCHEMA, TABLES - first);
-    await admin(DB, `CREATE SCHEMA ${schema};
-      DO $$ BEGIN FOR i IN 1..${count} LOOP
-        EXECUTE format('CREATE TABLE ${schema}.t%s (id serial PRIMARY KEY, parent_id int, email text, amount numeric(10,2), created_at timestamptz DEFAULT now())', i);
-        EXECUTE format('INSERT INTO ${schema}.t%s (parent_id, email, amount) SELECT g, ''u'' || g || ''@example.com'', g * 1.5 FROM generate_series(1, 20) g', i);
+/** TABLES small tables of 20 rows each, in schemas of PER_BATCH, one DO block per schema. */
+async function createSchema(): Promise<number> {
+  const started = Date.now();
+  await onServer('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await onServer('postgres', `CREATE DATABASE ${DB}`);
+  for (let first = 0; first < TABLES; first += PER_BATCH) {
+    const schema = `s${first / PER_BATCH}`;
+    await onServer(DB, `CREATE SCHEMA ${schema};
+      DO $$ BEGIN FOR i IN 1..${Math.min(PER_BATCH, TABLES - first)} LOOP
+        EXECUTE format('CREATE TABLE ${schema}.t%s (id int PRIMARY KEY, parent_id int, email text, amount numeric(10,2), created_at timestamptz DEFAULT now())', i);
+        EXECUTE format('INSERT INTO ${schema}.t%s SELECT g, g, ''u'' || g || ''@example.com'', g * 1.5 FROM generate_series(1, 20) g', i);
       END LOOP; END $$;`);
   }
-  await admin(DB, 'ANALYZE');
+  await onServer(DB, 'ANALYZE');
+  return Date.now() - started;
 }
 
-/** Probes the server every 100 ms into a HostHealth, as the gateway's prober does for its hosts. */
-function probe(health: HostHealth): () => Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
-  let stopped = false;
-  const loop = (async () => {
-    await client.connect();
-    while (!stopped) {
-      const started = performance.now();
-      await client.query('SELECT 1');
-      health.recordSuccess(performance.now() - started);
-      await new Promise((r) => setTimeout(r, 100));
+async function api<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, { method, ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return await res.json() as T;
+}
+
+/** One strategy: pgbench alone, then pgbench windows back to back while a fresh run of the whole schema goes on. */
+async function measure(admin: string, port: number, strategy: StrategyName): Promise<Row> {
+  const pgbench = () => runPgbench({ script: 'select-only', mode: 'prepared', port, clients: CLIENTS, threads: 2, seconds: SECONDS });
+  const alone = await pgbench();
+  const { runId } = await api<{ runId: number }>(admin, 'POST', '/v1/sources/big/discover', { strategy });
+  const run = () => api<RunReply>(admin, 'GET', `/v1/discovery/runs/${runId}`);
+  const during: RunResult[] = [];
+  // The window in which the run ends counts too: it holds the catalog commit, the run's last and largest write.
+  do during.push(await pgbench());
+  while ((await run()).status === 'running');
+  return { strategy, run: await run(), alone, during };
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| strategy | discovery time | tables found | profiled | introspection | pgbench tps alone | tps during | p99 alone | p99 during (median of windows, worst) | p99 ratio |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { strategy, run, alone, during } of rows) {
+    const ok = during.filter((r): r is Extract<RunResult, { ok: true }> => r.ok);
+    // Start to commit: the run's own timings end before the catalog write.
+    const time = run.status === 'succeeded' && run.finishedAt !== null ? `${((run.finishedAt - run.startedAt) / 1000).toFixed(1)} s` : `${run.status}: ${run.error ?? ''}`;
+    const intro = run.timings ? `${(run.timings.introspectMs / 1000).toFixed(1)} s` : '–';
+    const head = `| ${strategy} | ${time} | ${run.datasets} | ${run.profiled} | ${intro} |`;
+    if (!alone.ok || ok.length === 0) {
+      lines.push(`${head} ${alone.ok ? alone.tps.toFixed(0) : `FAILED: ${alone.error}`} | ${ok.length === 0 ? 'every pgbench window during the run failed' : ''} | | | |`);
+      continue;
     }
-    await client.end();
-  })();
-  return async () => {
-    stopped = true;
-    await loop;
-  };
+    const p99 = median(ok.map((r) => r.p99Ms));
+    const worst = Math.max(...ok.map((r) => r.p99Ms));
+    const tps = ok.reduce((sum, r) => sum + r.tps, 0) / ok.length;
+    lines.push(`${head} ${alone.tps.toFixed(0)} | ${tps.toFixed(0)} | ${alone.p99Ms.toFixed(2)} ms | ${p99.toFixed(2)} ms (${ok.length}), ${worst.toFixed(2)} ms | ${(p99 / alone.p99Ms).toFixed(2)} |`);
+  }
+  return lines.join('\n');
 }
 
-const fmt = (r: RunResult) => (r.ok ? `${r.p99Ms.toFixed(2)} ms` : `error: ${r.error}`);
+/**
+ * One gateway for every strategy: before each, a reload points discovery at a fresh catalog
+ * file (a catalog that has seen the schema would profile nothing the second time).
+ */
+async function withSluice<T>(dir: string, port: number, work: (admin: string, freshCatalog: (name: string) => Promise<void>) => Promise<T>): Promise<T> {
+  const sluice = await startSluice(dir, { port, poolSize: POOL_SIZE, maxClientConn: 100, user: BENCH_USER, password: BENCH_PASSWORD, database: BENCH_DB }, {}, {
+    sources: {
+      // Probed every 100 ms so the throttle sees latency move within a pgbench window.
+      big: { kind: 'postgres', database: DB, hosts: [{ host: '127.0.0.1', port: 5432 }], users: [{ name: 'postgres', password: 'unused' }], pool: { size: 1 }, health: { probe_interval: '100ms' } },
+    },
+    discovery: { catalog: join(dir, 'first.db'), sources: { [BENCH_DB]: { enabled: false } } },
+  });
+  const admin = `http://127.0.0.1:${sluice.adminPort}`;
+  const configFile = join(dir, 'sluice.yaml');
+  const freshCatalog = async (name: string): Promise<void> => {
+    const config = parse(await readFile(configFile, 'utf8')) as { discovery: { catalog: string } };
+    config.discovery.catalog = join(dir, `${name}.db`);
+    await writeFile(configFile, stringify(config));
+    await api(admin, 'POST', '/v1/reload');
+  };
+  try {
+    // Warm-up: logins, JIT and the page cache would otherwise fall on the first baseline.
+    await runPgbench({ script: 'select-only', mode: 'prepared', port, clients: CLIENTS, threads: 2, seconds: 5 });
+    return await work(admin, freshCatalog);
+  } finally {
+    await sluice.service.stop();
+  }
+}
 
 async function main(): Promise<void> {
-  const facts = await machineFacts();
+  const machine = await machineFacts();
   await ensureBenchData();
-  await ensureSchema();
-  const config = await parseConfig(`
-sources:
-  big: { kind: postgres, database: ${DB}, hosts: [{ host: 127.0.0.1, port: 5432 }], users: [{ name: postgres, password: unused }] }
-discovery: {}
-`, 'bench');
-  const rows: string[] = [];
-  for (const strategy of STRATEGIES) {
-    const alone = await runPgbench({ script: 'select-only', mode: 'prepared', port: 5432, clients: 8, threads: 2, seconds: SECONDS });
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-discovery-bench-'));
-    const health = new HostHealth('127.0.0.1:5432', { clock: { now: () => Date.now() }, role: 'primary' });
-    const stopProbe = probe(health);
-    const service = new DiscoveryService({
-      config: () => ({ ...config.discovery!, catalog: join(dir, 'catalog.db') }), sources: () => config.sources,
-      health: () => health, log: pino({ level: 'silent' }),
+  const createMs = await createSchema();
+  console.log(`${TABLES} tables generated in ${(createMs / 1000).toFixed(1)} s`);
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-discovery-'));
+  const port = await freePort();
+  const rows: Row[] = [];
+  try {
+    await withSluice(dir, port, async (admin, freshCatalog) => {
+      for (const strategy of CHOSEN) {
+        await freshCatalog(strategy);
+        const row = await measure(admin, port, strategy);
+        rows.push(row);
+        console.log(table([row]).split('\n').at(-1));
+        // After each strategy, so a long conservative run that is cut short leaves the others' figures.
+        await writeSection(DOCS, report(machine, createMs, rows), 'discovery');
+      }
     });
-    const started = Date.now();
-    const id = service.trigger('big', strategy);
-    const [during] = await Promise.all([runPgbench({ script: 'select-only', mode: 'prepared', port: 5432, clients: 8, threads: 2, seconds: SECONDS }), service.settled('big')]);
-    const run = service.run(id)!;
-    await service.close();
-    await stopProbe();
+  } finally {
     await rm(dir, { recursive: true, force: true });
-    const ratio = alone.ok && during.ok ? `${((during.p99Ms / alone.p99Ms - 1) * 100).toFixed(1)} %` : '-';
-    rows.push(`| ${strategy} | ${run.status === 'succeeded' ? `${((Date.now() - started) / 1000).toFixed(1)} s` : run.error} | ${run.datasets} | ${run.profiled} | ${fmt(alone)} | ${fmt(during)} | ${ratio} |`);
+    await onServer('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
   }
-  console.log(`discovery of ${TABLES} tables; pgbench -S -M prepared -c 8 -j 2 -T ${SECONDS} on the same server (${facts.cpus} CPUs, huge pages ${facts.hugePages})\n`);
-  console.log('| strategy | discovery time | datasets | profiled | pgbench p99 alone | p99 during discovery | p99 change |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(r);
+  console.log(`\n${report(machine, createMs, rows)}\n`);
+  console.log(`written to ${DOCS}`);
 }
 
-await main();
+function report(machine: MachineFacts, createMs: number, rows: Row[]): string {
+  const defaults = TABLES === 10_000 && SECONDS === 20 && CHOSEN.join() === DEFAULT_ORDER.join();
+  return [
+    `Command: \`${defaults ? '' : `DISCOVERY_TABLES=${TABLES} DISCOVERY_PGBENCH_SECONDS=${SECONDS} DISCOVERY_STRATEGIES=${CHOSEN.join(',')} `}npm run bench:discovery\``,
+    `(${TABLES.toLocaleString('en-US')} tables of 5 columns and 20 rows, generated in ${(createMs / 1000).toFixed(0)} s; pgbench select-only prepared, ${CLIENTS} clients, -j 2, through Sluice, pool ${POOL_SIZE}; windows of ${SECONDS} s, one alone before each strategy, then back to back from its start to the window in which it ended)`,
+    '',
+    machineLines(machine),
+    '',
+    table(rows),
+  ].join('\n');
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(`bench:discovery: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -9,8 +9,12 @@ import type { PoolerSetup } from './pgbouncer.js';
 // dist-bench/bench/sluice.js -> the repository's dist/cli/main.js, whatever the working directory.
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
+/** More configuration: `sources` are added beside the benchmarked one, the rest at the top level (e.g. discovery). */
+export interface ExtraConfig { sources?: Record<string, unknown>; [section: string]: unknown }
+
 /** `listener`: more settings for listeners.postgres, e.g. client_tls. */
-export async function startSluice(dir: string, setup: PoolerSetup, listener: Record<string, unknown> = {}): Promise<RunningPooler> {
+export async function startSluice(dir: string, setup: PoolerSetup, listener: Record<string, unknown> = {}, extra: ExtraConfig = {}): Promise<RunningPooler> {
+  const { sources: extraSources, ...sections } = extra;
   const config = join(dir, 'sluice.yaml');
   const adminPort = await freePort();
   await writeFile(config, stringify({
@@ -25,8 +29,10 @@ export async function startSluice(dir: string, setup: PoolerSetup, listener: Rec
         pool: { mode: 'transaction', size: setup.poolSize, max_client_conn: setup.maxClientConn },
         users: [{ name: setup.user, password: setup.password }],
       },
+      ...extraSources,
     },
     log: { level: 'warn' },
+    ...sections,
   }));
   const service = new Service('sluice', process.execPath, [CLI, 'start', '--config', config], join(dir, 'sluice.log'));
   await waitForPort(setup.port, service);

@@ -3,7 +3,7 @@
  * The CLI owns process concerns (signals, exit codes); the gateway owns connections.
  */
 import type { Logger } from 'pino';
-import type { ListenAddress, PostgresSourceConfig, SluiceConfig } from './config/types.js';
+import type { ListenAddress, MysqlListenerConfig, PostgresSourceConfig, SluiceConfig } from './config/types.js';
 import { type EmbeddedPglite, startEmbeddedPglite } from './embedded/pglite.js';
 import { Listener } from './proxy/listener.js';
 import { PgProxy } from './proxy/postgres/pg-proxy.js';
@@ -12,7 +12,7 @@ import { MysqlProxy } from './proxy/mysql/mysql-proxy.js';
 import { GatewayInventory } from './admin/inventory.js';
 import type { ReloadHandler } from './admin/deps.js';
 import { AdminServer } from './admin/server.js';
-import { createDiscovery } from './discovery/wiring.js';
+import { createDiscovery, reloadDiscovery } from './discovery/wiring.js';
 import type { DiscoveryService } from './discovery/service.js';
 import { AuditLog, NO_AUDIT, type AuditSink } from './auth/audit/index.js';
 import { LoginGuard } from './auth/login-guard.js';
@@ -30,7 +30,7 @@ export class Gateway {
   /** Where the PostgreSQL listener is bound (its real port when configured as 0). */
   postgresAddress: ListenAddress | null = null;
   /** The read model every admin view shares (HTTP API, Prometheus, console). */
-  readonly inventory = new GatewayInventory(() => this.postgres, () => this.redis);
+  readonly inventory = new GatewayInventory(() => this.postgres, () => this.redis, () => this.mysql);
   private admin: AdminServer | null = null;
   /** Where the admin HTTP port is bound, when `admin` is configured. */
   adminAddress: ListenAddress | null = null;
@@ -98,16 +98,14 @@ export class Gateway {
       this.postgresAddress = await this.pgListener.listen(pgConfig.listen);
     }
     await this.redis.start(RedisProxy.configs(this.config));
-    if (this.config.listeners.mysql) {
-      this.mysql = new MysqlProxy(this.config.listeners.mysql, MysqlProxy.configs(this.config), this.log);
-      await this.mysql.listen();
-    }
+    if (this.config.listeners.mysql) await this.startMysql(this.config.listeners.mysql);
     this.discovery = createDiscovery(() => this.config, this.inventory, this.log);
     if (this.config.admin) {
       this.admin = new AdminServer({
         inventory: this.inventory,
         proxy: () => this.postgres,
         redis: () => this.redis,
+        mysql: () => this.mysql,
         config: () => this.config,
         listenerProblems: () => (this.config.listeners.postgres && this.postgresAddress === null ? ['the postgres listener is not bound'] : []),
         reloadHandler: () => this.reloadHandler,
@@ -138,9 +136,37 @@ export class Gateway {
       if (this.pgListener) this.pgListener.maxConnections = pgConfig.max_client_conn;
     }
     await this.redis.reload(RedisProxy.configs(config));
-    if (this.mysql && config.listeners.mysql) this.mysql.reload(config.listeners.mysql, MysqlProxy.configs(config));
-    this.discovery?.schedule();
+    await this.reloadMysql(config);
+    // Added, removed or changed `discovery:` takes effect now; the catalog file is kept either way.
+    this.discovery = await reloadDiscovery(this.discovery, () => this.config, this.inventory, this.log);
     this.log.info('configuration reloaded');
+  }
+
+  private async startMysql(listener: MysqlListenerConfig): Promise<void> {
+    const mysql = new MysqlProxy(listener, MysqlProxy.configs(this.config), this.log);
+    mysql.audit = this.auditLog ?? NO_AUDIT;
+    mysql.loginGuard = this.loginGuard;
+    try {
+      await mysql.listen();
+    } catch (err) {
+      await mysql.close();
+      throw err;
+    }
+    this.mysql = mysql;
+  }
+
+  /** listeners.mysql added at a reload starts the listener, removed stops it (its clients are closed). */
+  private async reloadMysql(config: SluiceConfig): Promise<void> {
+    const listener = config.listeners.mysql;
+    if (this.mysql && listener) {
+      this.mysql.reload(listener, MysqlProxy.configs(config));
+    } else if (listener) {
+      await this.startMysql(listener);
+    } else if (this.mysql) {
+      const old = this.mysql;
+      this.mysql = null;
+      await old.close();
+    }
   }
 
   /** Stop accepting, let transactions in flight finish up to timeoutMs, then close everything. */

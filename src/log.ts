@@ -5,6 +5,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogConfig, SluiceConfig } from './config/types.js';
+import { describeCatalog } from './discovery/catalog/location.js';
 import { redactDiscoveryOnlySource } from './discovery/source-config.js';
 
 export const REDACTED = '[redacted]';
@@ -51,6 +52,7 @@ export function createLogger(options: LoggerOptions): Logger {
 export function redactConfig(config: SluiceConfig): SluiceConfig {
   const copy = structuredClone(config);
   for (const token of copy.admin?.tokens ?? []) token.hash = REDACTED;
+  if (copy.discovery) copy.discovery.catalog = describeCatalog(copy.discovery.catalog);
   for (const source of Object.values(copy.sources)) {
     if (source.kind === 'redis') {
       for (const user of source.users) user.password = REDACTED;
@@ -58,7 +60,7 @@ export function redactConfig(config: SluiceConfig): SluiceConfig {
       if (source.sentinel?.password !== undefined) source.sentinel.password = REDACTED;
       continue;
     }
-    if (source.kind === 's3' || source.kind === 'mongodb') {
+    if (source.kind === 's3' || source.kind === 'mongodb' || source.kind === 'snowflake') {
       redactDiscoveryOnlySource(source, REDACTED);
       continue;
     }

@@ -5,6 +5,7 @@ import type { LoginGuard } from '../auth/login-guard.js';
 import type { SluiceConfig } from '../config/types.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
 import type { RedisProxy } from '../proxy/redis/redis-proxy.js';
+import type { MysqlProxy } from '../proxy/mysql/mysql-proxy.js';
 import type { DiscoveryService } from '../discovery/service.js';
 import type { GatewayInventory } from './inventory.js';
 
@@ -16,6 +17,8 @@ export interface AdminDeps {
   proxy(): PgProxy | null;
   /** The Redis sources, for control routes; absent in tests that fake the gateway. */
   redis?(): RedisProxy | null;
+  /** The MySQL listener, for its TLS handshake pacing on /metrics; absent in tests that fake the gateway. */
+  mysql?(): MysqlProxy | null;
   config(): SluiceConfig;
   /** Why a configured listener is not bound; empty when all are. */
   listenerProblems(): string[];

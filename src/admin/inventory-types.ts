@@ -6,7 +6,7 @@
 import type { LatencyHistogram } from '../pool/latency-histogram.js';
 
 /** The wire protocol of a source; views without one are PostgreSQL's. */
-export type ViewProtocol = 'postgres' | 'redis';
+export type ViewProtocol = 'postgres' | 'redis' | 'mysql';
 
 /** What a Redis server connection is for: shared (pipelined by many clients), dedicated (leased), subscriber (pub/sub fan-out). */
 export type RedisConnectionKind = 'shared' | 'dedicated' | 'subscriber';
@@ -109,6 +109,8 @@ export interface HostHealthView {
   inFlight: number;
   /** Replay lag of a replica in seconds; null on a primary or before a probe. */
   lagSeconds: number | null;
+  /** Server connections leased ÷ pool size over the host's pools; 1 is full (saturated). */
+  poolUtilisation: number;
   ejections: number;
   stateChanges: number;
 }
@@ -165,6 +167,7 @@ export interface LatencyView {
 
 /** Clients Sluice refused after they named a source (bad password, login timeout, no server). */
 export interface LoginFailureView {
+  protocol?: ViewProtocol;
   source: string;
   count: number;
 }

@@ -1,6 +1,6 @@
 /**
- * The read model (inventory-types.ts) over the live PostgreSQL and Redis proxies (Redis rows
- * from redis-inventory.ts, after PostgreSQL's): every call walks the
+ * The read model (inventory-types.ts) over the live PostgreSQL, Redis and MySQL proxies (Redis
+ * and MySQL rows from redis-inventory.ts and mysql-inventory.ts, after PostgreSQL's): every call walks the
  * sources, pools and sessions as they are now, so the HTTP API, Prometheus and the console
  * show one truth and nothing on the forwarding path keeps a copy for them.
  */
@@ -9,10 +9,12 @@ import type { Pool } from '../pool/pool.js';
 import type { SessionHandle } from '../proxy/postgres/context.js';
 import type { PgProxy } from '../proxy/postgres/pg-proxy.js';
 import type { RedisProxy } from '../proxy/redis/redis-proxy.js';
+import type { MysqlProxy } from '../proxy/mysql/mysql-proxy.js';
 import type { PgServerConnection } from '../proxy/postgres/server-connection.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { ClientView, HostHealthView, HostView, Inventory, LatencyView, LoginFailureView, RedisSourceView, PoolView, ServerView, StatsView } from './inventory-types.js';
 import { redisClients, redisHosts, redisPools, redisServers, redisStats } from './redis-inventory.js';
+import { mysqlClients, mysqlHosts, mysqlPools, mysqlServers, mysqlStats } from './mysql-inventory.js';
 
 type PgPool = Pool<PgServerConnection>;
 
@@ -22,7 +24,7 @@ function healthView(h: HealthSnapshot): HostHealthView {
   return {
     state: h.state, observedRole: h.role, score: h.score,
     latencyEwmaMs: h.latencyEwma, latencyStddevMs: Math.sqrt(h.latencyVariance),
-    errorRate: h.errorRate, inFlight: h.inFlight, lagSeconds: h.lagSeconds,
+    errorRate: h.errorRate, inFlight: h.inFlight, lagSeconds: h.lagSeconds, poolUtilisation: h.utilisation,
     ejections: h.ejections, stateChanges: h.stateChanges,
   };
 }
@@ -34,7 +36,8 @@ function finiteOrNull(value: number): number | null {
 
 export class GatewayInventory implements Inventory {
   /** Getters, not the proxies: the gateway creates its proxy in start(), after the admin side may exist. */
-  constructor(private readonly proxy: () => PgProxy | null, private readonly redis: () => RedisProxy | null = () => null) {}
+  constructor(private readonly proxy: () => PgProxy | null, private readonly redis: () => RedisProxy | null = () => null,
+    private readonly mysql: () => MysqlProxy | null = () => null) {}
 
   redisSources(): RedisSourceView[] {
     const views: RedisSourceView[] = [];
@@ -85,6 +88,7 @@ export class GatewayInventory implements Inventory {
       });
     }
     views.push(...redisPools(this.redis()));
+    views.push(...mysqlPools(this.mysql()));
     return views;
   }
 
@@ -106,6 +110,7 @@ export class GatewayInventory implements Inventory {
       });
     }
     views.push(...redisClients(this.redis()));
+    views.push(...mysqlClients(this.mysql()));
     return views;
   }
 
@@ -127,6 +132,7 @@ export class GatewayInventory implements Inventory {
       }
     }
     views.push(...redisServers(this.redis()));
+    views.push(...mysqlServers(this.mysql()));
     return views;
   }
 
@@ -148,6 +154,7 @@ export class GatewayInventory implements Inventory {
       }
     }
     views.push(...redisHosts(this.redis(), healthView));
+    views.push(...mysqlHosts(this.mysql(), healthView));
     return views;
   }
 
@@ -175,6 +182,7 @@ export class GatewayInventory implements Inventory {
       });
     }
     views.push(...redisStats(this.redis()));
+    views.push(...mysqlStats(this.mysql()));
     return views;
   }
 
@@ -189,8 +197,8 @@ export class GatewayInventory implements Inventory {
   }
 
   loginFailures(): LoginFailureView[] {
-    const proxy = this.proxy();
-    if (proxy === null) return [];
-    return [...proxy.sources].map(([source, s]) => ({ source, count: s.loginFailures }));
+    const views: LoginFailureView[] = [...this.proxy()?.sources ?? []].map(([source, s]) => ({ source, count: s.loginFailures }));
+    for (const [source, count] of this.mysql()?.loginFailures ?? []) views.push({ protocol: 'mysql', source, count });
+    return views;
   }
 }

@@ -45,14 +45,15 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
       yield [{ ...poolOf(p), state: 'waiting' }, p.clWaiting];
       yield [{ ...poolOf(p), state: 'idle' }, p.clIdle];
     }
-    // PostgreSQL clients still logging in belong to no source yet; a Redis client's listener names its source.
+    // PostgreSQL and MySQL clients still logging in belong to no source yet; a Redis client's listener names its source.
     const login = new Map<string, [Labels, number]>([['', [{ source: '', user: '', protocol: PROTOCOL, state: 'login' }, 0]]]);
     for (const c of inventory.clients()) {
       if (c.state !== 'login') continue;
-      const source = c.protocol === undefined || c.protocol === PROTOCOL ? '' : c.source;
-      const row = login.get(source) ?? [{ source, user: '', protocol: c.protocol ?? PROTOCOL, state: 'login' }, 0];
+      const protocol = c.protocol ?? PROTOCOL;
+      const key = protocol === PROTOCOL ? '' : `${protocol}\0${c.source}`;
+      const row = login.get(key) ?? [{ source: c.source, user: '', protocol, state: 'login' }, 0];
       row[1]++;
-      login.set(source, row);
+      login.set(key, row);
     }
     yield* login.values();
   });
@@ -96,7 +97,7 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
       yield [{ ...poolOf(s), code: 'SLUICE_POOL_TIMEOUT' }, s.poolTimeouts ?? 0];
       yield [{ ...poolOf(s), code: 'SLUICE_SERVER_CONNECT' }, s.serverConnectFailures ?? 0];
     }
-    for (const f of inventory.loginFailures()) yield [{ source: f.source, user: '', protocol: PROTOCOL, code: 'SLUICE_LOGIN_FAILED' }, f.count];
+    for (const f of inventory.loginFailures()) yield [{ source: f.source, user: '', protocol: f.protocol ?? PROTOCOL, code: 'SLUICE_LOGIN_FAILED' }, f.count];
   });
 
   new BucketedHistogram('sluice_transaction_duration_seconds', 'Units of work from first query to the ReadyForQuery that ends them', POOL_LABELS, register,
@@ -122,6 +123,7 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
   gauge('sluice_host_latency_stddev_seconds', 'Moving standard deviation of query latency on the host', HOST_LABELS, perHealth((h) => h.latencyStddevMs / 1000));
   gauge('sluice_host_error_rate', 'Failures ÷ outcomes over the health window', HOST_LABELS, perHealth((h) => h.errorRate));
   gauge('sluice_host_in_flight', 'Server connections to the host owned by a client or a probe now', HOST_LABELS, perHealth((h) => h.inFlight));
+  gauge('sluice_host_pool_utilisation', 'Server connections leased ÷ pool size over the host\'s pools; 1 is full (routing spills to the next zone tier)', HOST_LABELS, perHealth((h) => h.poolUtilisation));
   gauge('sluice_host_replication_lag_seconds', 'Replay lag reported by the host\'s last probe (absent on a primary)', HOST_LABELS, perHealth((h) => h.lagSeconds));
   counter('sluice_host_ejections_total', 'Times the host was ejected (marked down)', HOST_LABELS, perHealth((h) => h.ejections));
   counter('sluice_host_state_changes_total', 'Changes of the host\'s health state', HOST_LABELS, perHealth((h) => h.stateChanges));

@@ -42,7 +42,7 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
   app.post('/v1/clients/:id/kill', {
     config: { access: 'operator' },
     schema: {
-      summary: 'Close a client connection (PostgreSQL: FATAL 57P01; Redis: an -ERR line, then the close)',
+      summary: 'Close a client connection (PostgreSQL: FATAL 57P01; Redis: an -ERR line, then the close; MySQL: ERR 1927)',
       tags, params: ClientParams, querystring: KillQuery, response: { 200: KillBody, ...notFound },
     },
   }, async (req) => {
@@ -57,6 +57,15 @@ export function registerControlRoutes(server: FastifyInstance, deps: AdminDeps):
         }
       }
       throw new AdminNotFoundError(`no redis client with id ${id}`);
+    }
+    if (req.query.protocol === 'mysql') {
+      for (const client of deps.mysql?.()?.clients ?? []) {
+        if (client.connectionId !== id) continue;
+        client.terminate('Connection was killed by an operator (Sluice admin API)');
+        deps.log.info({ client: id, protocol: 'mysql' }, 'admin: client killed');
+        return { id, killed: true };
+      }
+      throw new AdminNotFoundError(`no mysql client with id ${id}`);
     }
     for (const session of deps.proxy()?.sessions ?? []) {
       if (session.id !== id) continue;

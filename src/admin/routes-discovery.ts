@@ -1,7 +1,7 @@
 /**
  * Discovery on the admin port: start a run (operator), read runs, the catalog, its changes
  * and a search across sources (viewer). Everything is read from the DiscoveryService the
- * gateway runs; without a `discovery:` section every route answers 409.
+ * gateway runs; without a `discovery:` section every route but the status page's answers 409.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -9,13 +9,14 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { catalogView, searchCatalog } from '../discovery/catalog/view.js';
 import { DiscoveryError } from '../discovery/errors.js';
 import type { DiscoveryService } from '../discovery/service.js';
+import { DiscoveryStatus } from '../discovery/status.js';
 import type { AdminDeps } from './deps.js';
 import { AdminNotFoundError, AdminUnavailableError } from './errors.js';
 import { registerDiscoveryMetrics } from './metrics-discovery.js';
 import { ErrorBody } from './schemas.js';
 import {
   CatalogBody, ChangeItem, ChangesQuery, DiscoverBody, DiscoverParams, DiscoverReply, RunBody, RunParams, RunsQuery,
-  SearchItem, SearchQuery, SourceSummaryItem,
+  DiscoveryStatusBody, SearchItem, SearchQuery, SourceSummaryItem,
 } from './schemas-discovery.js';
 
 const DAY_MS = 86_400_000;
@@ -51,7 +52,7 @@ export function registerDiscoveryRoutes(server: FastifyInstance, deps: AdminDeps
     const s = service();
     const source = known(s, req.params.name);
     try {
-      const runId = s.trigger(source, req.body?.strategy);
+      const runId = await s.trigger(source, req.body?.strategy);
       return reply.code(202).send({ runId, source });
     } catch (err) {
       if (err instanceof DiscoveryError) throw new AdminUnavailableError(`${err.code}: ${err.message}`);
@@ -61,16 +62,27 @@ export function registerDiscoveryRoutes(server: FastifyInstance, deps: AdminDeps
 
   app.get('/v1/discovery/sources', { schema: { summary: 'Sources with discovery: last run, datasets and changes in the last day', tags, response: { 200: Type.Array(SourceSummaryItem), 409: ErrorBody } } }, async () => {
     const s = service();
-    return s.catalog.summaries(s.sourceNames()).map((x) => ({ ...x, lastRun: x.lastRun && s.run(x.lastRun.id) }));
+    return Promise.all((await s.catalog.summaries(s.sourceNames())).map(async (x) => ({ ...x, lastRun: x.lastRun && await s.run(x.lastRun.id) })));
+  });
+
+  // One per service: a reload that replaces the service starts a fresh digest cache with it.
+  const statuses = new WeakMap<DiscoveryService, DiscoveryStatus>();
+  // Unlike the other routes, no 409 without discovery: the status page asks every second and shows the section only when it is on.
+  app.get('/v1/discovery/status', { schema: { summary: 'Per source in one call, for the status page: last run, next scheduled run, digest of the latest changes', tags, response: { 200: DiscoveryStatusBody } } }, async () => {
+    const s = deps.discovery?.() ?? null;
+    if (s === null) return { enabled: false, sources: [] };
+    let status = statuses.get(s);
+    if (status === undefined) statuses.set(s, status = new DiscoveryStatus(s));
+    return { enabled: true, sources: await status.sources() };
   });
 
   app.get('/v1/discovery/runs', { schema: { summary: 'Discovery runs, newest first', tags, querystring: RunsQuery, response: { 200: Type.Array(RunBody), 409: ErrorBody } } }, async (req) => {
     const s = service();
-    return s.catalog.runs(req.query.source ?? null, req.query.limit ?? 50).map((r) => s.run(r.id)!);
+    return Promise.all((await s.catalog.runs(req.query.source ?? null, req.query.limit ?? 50)).map(async (r) => (await s.run(r.id))!));
   });
 
   app.get('/v1/discovery/runs/:id', { schema: { summary: 'One run: status, progress while it runs, timings', tags, params: RunParams, response: { 200: RunBody, ...errors } } }, async (req) => {
-    const run = service().run(req.params.id);
+    const run = await service().run(req.params.id);
     if (run === null) throw new AdminNotFoundError(`no discovery run ${req.params.id}`);
     return run;
   });

@@ -29,8 +29,8 @@ export function registerReadRoutes(server: FastifyInstance, deps: AdminDeps, met
     const sources = new Map<string, HostView[]>();
     for (const name of deps.proxy()?.sources.keys() ?? []) sources.set(name, []);
     for (const h of inv.hosts()) {
-      // Redis sources are known by their hosts (each has its own listener, bound at start).
-      if (h.protocol === 'redis' && !sources.has(h.source)) sources.set(h.source, []);
+      // Redis and MySQL sources are known by their hosts (their listeners are bound at start).
+      if ((h.protocol === 'redis' || h.protocol === 'mysql') && !sources.has(h.source)) sources.set(h.source, []);
       sources.get(h.source)?.push(h);
     }
     const reasons = await readiness({ listenerProblems: deps.listenerProblems(), sources });

@@ -39,6 +39,23 @@ export const SourceSummaryItem = Type.Object({
   source: Type.String(), lastRun: Nullable(RunBody), datasets: Type.Integer(), changesSinceDay: Type.Integer(),
 });
 
+const ChangeKind = Type.String({ description: 'dataset_added, dataset_removed, dataset_changed, field_added, field_removed or field_changed' });
+
+export const SourceStatusItem = Type.Object({
+  source: Type.String(), datasets: Type.Integer(), changesSinceDay: Type.Integer(), lastRun: Nullable(RunBody),
+  nextRunAt: Nullable(Type.Number({ description: 'When the schedule starts the next run, ms since the epoch; null: on demand only' })),
+  latestChanges: Nullable(Type.Object({
+    runId: Type.Integer({ description: 'The newest run that recorded changes' }), at: Type.Number(), total: Type.Integer(),
+    byKind: Type.Record(Type.String(), Type.Integer()),
+    latest: Type.Array(Type.Object({ kind: ChangeKind, dataset: Type.String(), field: Nullable(Type.String()) }), { description: 'Its last few events, newest first' }),
+  })),
+});
+
+export const DiscoveryStatusBody = Type.Object({
+  enabled: Type.Boolean({ description: 'False without a discovery: section (sources is then empty)' }),
+  sources: Type.Array(SourceStatusItem),
+});
+
 const Classification = Type.Object({ type: Type.String(), confidence: Type.Number(), evidence: Type.Array(Type.String()), sensitive: Type.Boolean() });
 const Scalar = Nullable(Type.Union([Type.String(), Type.Number()]));
 const Profile = Type.Object({
@@ -81,7 +98,7 @@ export const ChangesQuery = Type.Object({
 });
 export const ChangeItem = Type.Object({
   id: Type.Integer(), runId: Type.Integer(), at: Type.Number(),
-  kind: Type.String({ description: 'dataset_added, dataset_removed, dataset_changed, field_added, field_removed or field_changed' }),
+  kind: ChangeKind,
   dataset: Type.String(), field: Nullable(Type.String()), before: Type.Unknown(), after: Type.Unknown(),
 });
 

@@ -13,7 +13,7 @@ export const ErrorBody = Type.Object({
 }, { $id: 'Error' });
 
 /** Every view names its source's protocol; ids of clients and servers are unique within one protocol. */
-const Protocol = Type.Optional(Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The source\'s protocol; absent means postgres' }));
+const Protocol = Type.Optional(Type.Union([Type.Literal('postgres'), Type.Literal('redis'), Type.Literal('mysql')], { description: 'The source\'s protocol; absent means postgres' }));
 
 export const PoolItem = Type.Object({
   protocol: Protocol,
@@ -67,6 +67,7 @@ export const HostItem = Type.Object({
     errorRate: Type.Number({ description: 'Failures ÷ outcomes over the sliding window' }),
     inFlight: Type.Integer(),
     lagSeconds: Nullable(Type.Number({ description: 'Replay lag of a replica; null on a primary or before a probe' })),
+    poolUtilisation: Type.Number({ description: 'Server connections leased ÷ pool size over the host\'s pools; 1 is full, and routing then spills to the next zone tier' }),
     ejections: Type.Integer(), stateChanges: Type.Integer(),
   }),
 });
@@ -111,7 +112,7 @@ export const PoolsControlBody = Type.Object({
 });
 export const KillBody = Type.Object({ id: Type.Integer(), killed: Type.Boolean() });
 /** Client ids are unique within a protocol: a Redis client is named with ?protocol=redis. */
-export const KillQuery = Type.Object({ protocol: Type.Optional(Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { default: 'postgres' })) });
+export const KillQuery = Type.Object({ protocol: Type.Optional(Type.Union([Type.Literal('postgres'), Type.Literal('redis'), Type.Literal('mysql')], { default: 'postgres' })) });
 export const HostControlBody = HostItem;
 export const ReloadBody = Type.Object({ changes: Type.Array(Type.String()) });
 

@@ -78,6 +78,8 @@ export class AdminServer {
     registerHandshakeGateMetrics(metrics, function* () {
       const gate = deps.proxy()?.handshakeGate;
       if (gate !== undefined) yield ['postgres', gate];
+      const mysqlGate = deps.mysql?.()?.handshakeGate;
+      if (mysqlGate !== undefined) yield ['mysql', mysqlGate];
     });
     registerAuthQueryMetrics(metrics, () => deps.proxy()?.sources.values() ?? []);
     registerReadRoutes(this.app, deps, metrics, routes);

@@ -6,7 +6,7 @@
 export type KeyPath = readonly (string | number)[];
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const SECRET_KEYS: ReadonlySet<string> = new Set(['password', 'server_password', 'secret', 'token', 'hash', 'secret_id', 'client_secret']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['password', 'server_password', 'secret', 'token', 'hash', 'secret_id', 'client_secret', 'secret_access_key', 'private_key', 'private_key_passphrase']);
 
 /** `sources.bench.hosts[0].port`; numbers are list indexes, odd keys are quoted. */
 export function formatPath(path: KeyPath): string {
@@ -28,6 +28,7 @@ export function showValue(value: unknown, path: KeyPath = []): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return Object.keys(value).length === 0 ? 'an empty mapping' : 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
+  // A URL's password (`postgres://user:pw@host/db`) is a secret wherever the URL sits.
+  if (typeof value === 'string') return JSON.stringify(value.replace(/(\/\/[^/:@\s]+:)[^/@\s]+@/, '$1***@'));
   return String(value);
 }

@@ -4,7 +4,7 @@
  */
 import { resolveClientTls, resolveServerTls } from './tls.js';
 import { ConfigError } from '../errors.js';
-import type { AdminConfig, HostConfig, ListenAddress, MysqlListenerConfig, MysqlSourceConfig, PoolConfig, PostgresListenerConfig, RedisSourceConfig, SluiceConfig, SourceConfig } from './types.js';
+import type { AdminConfig, HostConfig, ListenAddress, MysqlListenerConfig, MysqlSourceConfig, PoolConfig, PostgresListenerConfig, RedisSourceConfig, RoutingConfig, SluiceConfig, SourceConfig } from './types.js';
 import type { RawConfig, RawListener, RawMysqlListener, RawMysqlSource, RawPool, RawRedisSource, RawSource } from './schema.js';
 import { MYSQL_HOST_DEFAULTS, MYSQL_LISTENER_DEFAULTS } from './schema.js';
 import { HEALTH_DEFAULTS, HOST_DEFAULTS, LISTENER_DEFAULTS, POOL_DEFAULTS, REDIS_HOST_DEFAULTS, REDIS_POOL_DEFAULTS, REDIS_SOURCE_DEFAULTS, ROUTING_DEFAULTS, SOURCE_DEFAULTS, TOP_DEFAULTS } from './schema.js';
@@ -14,7 +14,7 @@ import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { formatPath, type KeyPath } from './issue-text.js';
 import { resolveBruteForce } from './brute-force.js';
 import { resolveDiscovery } from '../discovery/config.js';
-import { resolveMongoSource, resolveS3Source } from '../discovery/source-config.js';
+import { resolveMongoSource, resolveS3Source, resolveSnowflakeSource } from '../discovery/source-config.js';
 
 export interface Resolution {
   /** Complete only when `issues` is empty. */
@@ -102,15 +102,7 @@ export function resolveConfig(raw: RawConfig): Resolution {
       }),
       server_tls: resolveServerTls(s.server_tls, (key, problem) => issues.push(`${formatPath([...path, 'server_tls', key])}: ${problem}`)),
       ...(embedded && { embedded }),
-      ...(s.routing && {
-        routing: {
-          read_write_split: s.routing.read_write_split ?? ROUTING_DEFAULTS.read_write_split,
-          prefer_zones: [...(s.routing.prefer_zones ?? [])],
-          replica_lag_max: ms(s.routing.replica_lag_max ?? ROUTING_DEFAULTS.replica_lag_max, [...path, 'routing', 'replica_lag_max']),
-          primary_reads: s.routing.primary_reads ?? ROUTING_DEFAULTS.primary_reads,
-          failover_timeout: ms(s.routing.failover_timeout ?? ROUTING_DEFAULTS.failover_timeout, [...path, 'routing', 'failover_timeout']),
-        },
-      }),
+      ...(s.routing && { routing: routing(s.routing, [...path, 'routing']) }),
       ...(s.health && {
         health: {
           probe_interval: ms(s.health.probe_interval ?? HEALTH_DEFAULTS.probe_interval, [...path, 'health', 'probe_interval']),
@@ -173,6 +165,16 @@ export function resolveConfig(raw: RawConfig): Resolution {
     };
   }
 
+  function routing(r: NonNullable<RawSource['routing']>, path: KeyPath): RoutingConfig {
+    return {
+      read_write_split: r.read_write_split ?? ROUTING_DEFAULTS.read_write_split,
+      prefer_zones: [...(r.prefer_zones ?? [])],
+      replica_lag_max: ms(r.replica_lag_max ?? ROUTING_DEFAULTS.replica_lag_max, [...path, 'replica_lag_max']),
+      primary_reads: r.primary_reads ?? ROUTING_DEFAULTS.primary_reads,
+      failover_timeout: ms(r.failover_timeout ?? ROUTING_DEFAULTS.failover_timeout, [...path, 'failover_timeout']),
+    };
+  }
+
   function mysqlSource(name: string, s: RawMysqlSource): MysqlSourceConfig {
     const path = ['sources', name];
     const seen = new Map<string, number>();
@@ -194,6 +196,8 @@ export function resolveConfig(raw: RawConfig): Resolution {
         weight: h.weight ?? HOST_DEFAULTS.weight,
       })),
       users: s.users.map((user) => ({ ...user })),
+      ...(s.routing && { routing: routing(s.routing, [...path, 'routing']) }),
+      server_tls: resolveServerTls(s.server_tls, (key, problem) => issues.push(`${formatPath([...path, 'server_tls', key])}: ${problem}`)),
     };
   }
 
@@ -205,6 +209,7 @@ export function resolveConfig(raw: RawConfig): Resolution {
       client_login_timeout: ms(l.client_login_timeout ?? LISTENER_DEFAULTS.client_login_timeout, [...path, 'client_login_timeout']),
       max_packet_size: l.max_packet_size ?? MYSQL_LISTENER_DEFAULTS.max_packet_size,
       auth: l.auth ?? MYSQL_LISTENER_DEFAULTS.auth,
+      client_tls: resolveClientTls(l.client_tls, (key, problem) => issues.push(`${formatPath([...path, 'client_tls', key])}: ${problem}`)),
     };
   }
 
@@ -213,7 +218,8 @@ export function resolveConfig(raw: RawConfig): Resolution {
   const sources: Record<string, SourceConfig> = {};
   for (const [name, s] of Object.entries(raw.sources)) {
     sources[name] = s.kind === 'redis' ? redisSource(name, s) : s.kind === 'mysql' ? mysqlSource(name, s)
-      : s.kind === 's3' ? resolveS3Source(name, s) : s.kind === 'mongodb' ? resolveMongoSource(name, s) : source(name, s);
+      : s.kind === 's3' ? resolveS3Source(name, s) : s.kind === 'mongodb' ? resolveMongoSource(name, s)
+      : s.kind === 'snowflake' ? resolveSnowflakeSource(name, s, issues) : source(name, s);
   }
   const mysql = raw.listeners?.mysql && mysqlListener(raw.listeners.mysql, ['listeners', 'mysql']);
   const fallbacks = Object.values(sources).filter((s) => s.kind === 'postgres' && s.fallback).map((s) => s.name);

@@ -12,7 +12,7 @@ import { LISTEN_FORM, LISTEN_PATTERN } from './listen-address.js';
 import { ADMIN_ROLES } from '../auth/admin-roles.js';
 import { TOKEN_HASH_PATTERN } from '../auth/admin-tokens.js';
 import { DiscoverySchema } from '../discovery/config.js';
-import { MongoSourceSchema, S3SourceSchema } from '../discovery/source-config.js';
+import { MongoSourceSchema, S3SourceSchema, SnowflakeSourceSchema } from '../discovery/source-config.js';
 import { ClientTlsSchema, ServerTlsSchema } from './tls.js';
 
 const closed = { additionalProperties: false } as const;
@@ -236,11 +236,13 @@ const MysqlSourceSchema = Type.Object({
     server_password: Type.Optional(Type.String()),
     pool_size: Type.Optional(Type.Integer({ minimum: 1 })),
   }, closed), { minItems: 1, expected: 'a non-empty list of users ({ name, password, ... })' }),
+  routing: Type.Optional(RoutingSchema),
+  server_tls: Type.Optional(ServerTlsSchema),
 }, closed);
 
 /** Which schema a source follows is chosen by its `kind`; schema-issues.ts reports against that one. */
-export const SOURCE_KINDS = ['postgres', 'redis', 'mysql', 's3', 'mongodb'] as const;
-const AnySourceSchema = Type.Union([SourceSchema, RedisSourceSchema, MysqlSourceSchema, S3SourceSchema, MongoSourceSchema], { discriminator: 'kind', expected: 'a mapping of source settings with kind: postgres, redis, mysql, s3 or mongodb' });
+export const SOURCE_KINDS = ['postgres', 'redis', 'mysql', 's3', 'mongodb', 'snowflake'] as const;
+const AnySourceSchema = Type.Union([SourceSchema, RedisSourceSchema, MysqlSourceSchema, S3SourceSchema, MongoSourceSchema, SnowflakeSourceSchema], { discriminator: 'kind', expected: 'a mapping of source settings with kind: postgres, redis, mysql, s3, mongodb or snowflake' });
 
 const PostgresListenerSchema = Type.Object({
   listen: ListenAddress,
@@ -257,6 +259,7 @@ const MysqlListenerSchema = Type.Object({
   client_login_timeout: Type.Optional(Duration(LISTENER_DEFAULTS.client_login_timeout)),
   max_packet_size: Type.Optional(Type.Integer({ minimum: 16384, maximum: 2 ** 30, default: MYSQL_LISTENER_DEFAULTS.max_packet_size })),
   auth: Type.Optional(OneOf(MYSQL_AUTH_PLUGINS, { default: MYSQL_LISTENER_DEFAULTS.auth })),
+  client_tls: Type.Optional(ClientTlsSchema),
 }, closed);
 
 /** How Sluice reaches the secret backends behind `${vault:...}`, `${aws-sm:...}` and `${azure-kv:...}`. */

@@ -4,7 +4,7 @@
  * produce exactly this shape; the runtime never sees raw YAML.
  */
 
-export type SourceKind = 'postgres' | 'redis' | 'mysql' | 's3' | 'mongodb';
+export type SourceKind = 'postgres' | 'redis' | 'mysql' | 's3' | 'mongodb' | 'snowflake';
 export type PoolMode = 'session' | 'transaction' | 'statement';
 export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'trust';
 /** `any` (PgBouncer's auth_type=any): clients are not authenticated and any user name shares the first user's pool. */
@@ -52,6 +52,8 @@ export interface MysqlListenerConfig {
   max_packet_size: number;
   /** The plugin Sluice's greeting offers; a user's own `auth` wins through an auth switch. */
   auth: MysqlAuthPlugin;
+  /** CLIENT_SSL in the greeting, and the SSLRequest upgrade (config/tls.ts). */
+  client_tls: ClientTlsConfig;
 }
 
 export type MysqlAuthPlugin = 'mysql_native_password' | 'caching_sha2_password';
@@ -246,9 +248,13 @@ export interface MysqlSourceConfig {
   pool: PoolConfig;
   hosts: HostConfig[];
   users: MysqlUserConfig[];
+  /** Read/write split and failover over the hosts (docs/mysql.md); absent: every unit of work to the primary. */
+  routing?: RoutingConfig;
+  /** TLS towards the hosts, as MySQL clients' --ssl-mode (docs/tls.md). */
+  server_tls: ServerTlsConfig;
 }
 
-/** s3 and mongodb are read by discovery only: no listener or pool is started for them. */
+/** s3, mongodb and snowflake are read by discovery only: no listener or pool is started for them. */
 export type SourceConfig = PostgresSourceConfig | RedisSourceConfig | MysqlSourceConfig | DiscoveryOnlySourceConfig;
 
 /** The hash-chained audit trail (logins, admin calls); absent: not written. */

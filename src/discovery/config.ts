@@ -56,7 +56,10 @@ export interface DiscoverySourceConfig {
 }
 
 export interface DiscoveryConfig {
-  /** SQLite file of the catalog, relative to the working directory. */
+  /**
+   * Where the catalog lives: a SQLite file (relative to the working directory), or a
+   * `postgres://` / `postgresql://` URL of a PostgreSQL database.
+   */
   catalog: string;
   strategy: StrategyName;
   schedule: number;

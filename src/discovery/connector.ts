@@ -6,7 +6,7 @@ import type { DatasetInfo, DatasetSample } from './types.js';
 
 /** Where and as whom discovery connects: a host of the source with Sluice's own server credentials. */
 export interface DiscoveryTarget {
-  kind: 'postgres' | 'mysql' | 'redis' | 's3' | 'mongodb';
+  kind: 'postgres' | 'mysql' | 'redis' | 's3' | 'mongodb' | 'snowflake';
   source: string;
   host: string;
   port: number;
@@ -18,6 +18,20 @@ export interface DiscoveryTarget {
   s3?: S3Location;
   /** MongoDB only: the authentication database of `user`. */
   authSource?: string;
+  /** Snowflake only: the account and session settings (host and port above name its URL, for health). */
+  snowflake?: SnowflakeLogin;
+}
+
+export interface SnowflakeLogin {
+  account: string;
+  accessUrl: string;
+  /** PEM key of key-pair authentication; absent: `password` above. */
+  privateKey?: string;
+  privateKeyPassphrase?: string;
+  warehouse?: string;
+  role?: string;
+  /** Empty: every database the role can see. */
+  databases: string[];
 }
 
 export interface S3Location {

@@ -27,7 +27,8 @@ export function typeFamily(type: string): string {
   const t = type.toLowerCase();
   if (/uuid|uniqueidentifier/.test(t)) return 'uuid';
   if (/int|serial/.test(t)) return 'integer';
-  if (/numeric|decimal/.test(t)) return 'numeric';
+  // Snowflake reports every fixed-point column, INTEGER included, as NUMBER(p,s).
+  if (/numeric|decimal|number/.test(t)) return 'numeric';
   if (/char|text|string/.test(t)) return 'text';
   return t;
 }
@@ -44,12 +45,33 @@ function singleKey(d: DatasetInfo): FieldInfo | null {
   return key ? d.fields.find((f) => f.name === key[0]) ?? null : null;
 }
 
+interface KeyedTable { d: DatasetInfo; key: FieldInfo; order: number }
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * Candidates by name and type. Keyed tables are indexed by their snake-case name and by their
+ * key's name, so each column costs a few map lookups: comparing every column with every
+ * table blocked the event loop for minutes on a 10,000-table schema.
+ */
 export function inferCandidates(datasets: readonly DatasetInfo[]): Candidate[] {
   const tables = datasets.filter((d) => d.kind !== 'key_pattern' && d.kind !== 'view');
-  const keyed = tables.flatMap((d) => {
+  const byTableName = new Map<string, KeyedTable[]>();
+  // A column spelled exactly as another table's distinctive key (customer_code, not id) points at it.
+  const byKeyName = new Map<string, KeyedTable[]>();
+  let order = 0;
+  for (const d of tables) {
     const key = singleKey(d);
-    return key ? [{ d, key, name: snakeName(d.name) }] : [];
-  });
+    if (!key) continue;
+    const keyed = { d, key, order: order++ };
+    push(byTableName, snakeName(d.name), keyed);
+    const keyName = snakeName(key.name);
+    if (keyName !== 'id') push(byKeyName, keyName, keyed);
+  }
   const out: Candidate[] = [];
   for (const child of tables) {
     const declared = new Set(child.foreignKeys.flatMap((fk) => fk.columns));
@@ -58,13 +80,11 @@ export function inferCandidates(datasets: readonly DatasetInfo[]): Candidate[] {
       if (declared.has(f.name) || f.name === ownKey?.name) continue;
       const column = snakeName(f.name);
       const base = /^(.+?)_?id$/.exec(column)?.[1]?.replace(/_$/, '');
-      for (const p of keyed) {
-        if (p.d === child) continue;
-        const byBase = base !== undefined && tableNames(base).has(p.name);
-        // A column spelled exactly as another table's distinctive key (customer_code) points at it.
-        const bySameName = p.key.name !== 'id' && snakeName(p.key.name) === column;
-        if (!byBase && !bySameName) continue;
-        if (typeFamily(f.type) !== typeFamily(p.key.type)) continue;
+      const parents = new Set(byKeyName.get(column));
+      if (base !== undefined) for (const name of tableNames(base)) for (const p of byTableName.get(name) ?? []) parents.add(p);
+      const family = typeFamily(f.type);
+      for (const p of [...parents].sort((a, b) => a.order - b.order)) {
+        if (p.d === child || typeFamily(p.key.type) !== family) continue;
         out.push({ child, column: f.name, parent: p.d, parentColumn: p.key.name, sameSchema: p.d.schema === child.schema });
       }
     }

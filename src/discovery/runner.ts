@@ -56,11 +56,11 @@ export async function executeRun(ctx: RunContext): Promise<void> {
     const datasets = await connector.introspect();
     ctx.progress.datasets = datasets.length;
     const introspected = Date.now();
-    const diff = diffCatalog(ctx.catalog.current(source), datasets);
+    const diff = diffCatalog(await ctx.catalog.current(source), datasets);
     const candidates = inferCandidates(datasets);
     const wanted = new Map<string, Set<string>>();
     for (const c of candidates) wanted.set(datasetId(c.child), (wanted.get(datasetId(c.child)) ?? new Set()).add(c.column));
-    const analysedAt = ctx.catalog.analysedFingerprints(source);
+    const analysedAt = await ctx.catalog.analysedFingerprints(source);
     const todo = datasets.filter((d) => (d.kind !== 'view' || s.sampleViews) && analysedAt.get(datasetId(d)) !== fingerprint(d));
     ctx.progress.phase = 'profiling';
     ctx.progress.toProfile = todo.length;
@@ -75,8 +75,8 @@ export async function executeRun(ctx: RunContext): Promise<void> {
     ctx.progress.phase = 'saving';
     ctx.progress.slowdowns = throttle.slowdowns;
     const timings: RunTimings = { connectMs: connected - started, introspectMs: introspected - connected, analyseMs: analysed - introspected, relationshipsMs: related - analysed, totalMs: Date.now() - started };
-    ctx.catalog.saveRelationships(source, ctx.runId, relationships);
-    ctx.catalog.commitVersion(source, ctx.runId, datasets, diff, { profiled: ctx.progress.profiled, skipped: ctx.progress.skipped, timings });
+    await ctx.catalog.saveRelationships(source, ctx.runId, relationships);
+    await ctx.catalog.commitVersion(source, ctx.runId, datasets, diff, { profiled: ctx.progress.profiled, skipped: ctx.progress.skipped, timings });
     ctx.progress.phase = 'done';
   } finally {
     await connector.close();
@@ -101,7 +101,7 @@ async function analyseDataset(ctx: RunContext, connector: Connector, d: DatasetI
     rules: ctx.rules,
     redactSensitive: ctx.redactSensitive,
   });
-  ctx.catalog.saveAnalysis(ctx.target.source, datasetId(d), fingerprint(d), ctx.runId, analysis);
+  await ctx.catalog.saveAnalysis(ctx.target.source, datasetId(d), fingerprint(d), ctx.runId, analysis);
   if (!keep) return true;
   const byColumn = new Map<string, string[]>();
   sample.fields.forEach((name, i) => {
@@ -118,7 +118,7 @@ async function analyseDataset(ctx: RunContext, connector: Connector, d: DatasetI
  * otherwise carried over from the last run (neither end changed, so neither did the evidence).
  */
 async function relate(ctx: RunContext, connector: Connector, throttle: Throttle, datasets: readonly DatasetInfo[], candidates: readonly Candidate[], values: ChildValues): Promise<Relationship[]> {
-  const previous = new Map(ctx.catalog.relationships(ctx.target.source).filter((r) => !r.declared).map((r) => [relKey(r.from.dataset, r.from.columns[0]!, r.to.dataset), r]));
+  const previous = new Map((await ctx.catalog.relationships(ctx.target.source)).filter((r) => !r.declared).map((r) => [relKey(r.from.dataset, r.from.columns[0]!, r.to.dataset), r]));
   const out = declaredRelationships(datasets);
   for (const c of candidates) {
     const childValues = values.get(datasetId(c.child))?.get(c.column);

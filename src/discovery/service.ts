@@ -12,10 +12,11 @@ import { CatalogStore } from './catalog/store.js';
 import { BUILTIN_RULES, glossaryRule } from './classify/rules.js';
 import type { DiscoveryConfig } from './config.js';
 import { connect as connectSource, type ConnectorFactory } from './connectors/index.js';
+import type { DiscoveryTarget } from './connector.js';
 import { DiscoveryError } from './errors.js';
 import { newProgress, type RunProgress } from './progress.js';
 import { executeRun } from './runner.js';
-import { STRATEGY_PRESETS, type StrategyName } from './strategy.js';
+import { STRATEGY_PRESETS, type Strategy, type StrategyName } from './strategy.js';
 import { discoveryTarget } from './target.js';
 
 export interface DiscoveryDeps {
@@ -30,17 +31,23 @@ export interface DiscoveryDeps {
 
 interface ActiveRun { id: number; progress: RunProgress; abort: AbortController; done: Promise<void> }
 
+/** A source's schedule: its interval, the timer, and when the timer fires next (for the status page). */
+interface Schedule { every: number; timer: NodeJS.Timeout; nextAt: number }
+
 export type RunView = RunRecord & { progress: RunProgress | null };
 
 export class DiscoveryService {
   readonly catalog: CatalogStore;
+  /** The catalog file this service opened; a reload that names another one opens a new service. */
+  readonly catalogPath: string;
   private readonly analyzer: Analyzer;
   private readonly active = new Map<string, ActiveRun>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly schedules = new Map<string, Schedule>();
   private closed = false;
 
   constructor(private readonly deps: DiscoveryDeps) {
-    this.catalog = new CatalogStore(deps.config().catalog);
+    this.catalogPath = deps.config().catalog;
+    this.catalog = CatalogStore.open(this.catalogPath);
     this.analyzer = deps.analyzer ?? workerAnalyzer();
     this.schedule();
   }
@@ -51,8 +58,8 @@ export class DiscoveryService {
     return Object.values(this.deps.sources()).filter((s) => settings[s.name]?.enabled !== false && discoveryTarget(s) !== null).map((s) => s.name);
   }
 
-  /** Starts a run and returns its id at once; the run continues in the background. */
-  trigger(source: string, strategy?: StrategyName, trigger: RunTrigger = 'api'): number {
+  /** Starts a run and returns its id once the catalog has recorded it; the run continues in the background. */
+  async trigger(source: string, strategy?: StrategyName, trigger: RunTrigger = 'api'): Promise<number> {
     const config = this.deps.sources()[source];
     const settings = this.deps.config().sources[source];
     if (!config || this.closed) throw new DiscoveryError('SLUICE_DISCOVERY_UNSUPPORTED', `no source named "${source}"`);
@@ -60,33 +67,44 @@ export class DiscoveryService {
     const target = discoveryTarget(config);
     if (!target) throw new DiscoveryError('SLUICE_DISCOVERY_UNSUPPORTED', `source "${source}" has no host or user discovery could connect with`);
     const running = this.active.get(source);
-    if (running) throw new DiscoveryError('SLUICE_DISCOVERY_BUSY', `source "${source}" is being discovered by run ${running.id}; wait for it to finish`);
+    if (running) throw new DiscoveryError('SLUICE_DISCOVERY_BUSY', `source "${source}" is being discovered${running.id === 0 ? '' : ` by run ${running.id}`}; wait for it to finish`);
     const chosen = STRATEGY_PRESETS[strategy ?? settings?.strategy ?? this.deps.config().strategy];
-    const id = this.catalog.startRun(source, chosen.name, trigger);
     const progress = newProgress();
     const abort = new AbortController();
-    const rules = [...BUILTIN_RULES, ...this.deps.config().rules, ...this.deps.config().glossary.map(glossaryRule)];
-    const log = this.deps.log.child({ source, run: id });
-    log.info({ strategy: chosen.name, trigger, host: `${target.host}:${target.port}` }, 'discovery run started');
-    const done = executeRun({
-      runId: id, target, strategy: chosen, catalog: this.catalog, analyzer: this.analyzer, connect: this.deps.connect ?? connectSource,
-      health: () => this.deps.health(source, target.host, target.port), rules, redactSensitive: this.deps.config().redact_sensitive,
-      signal: abort.signal, progress,
-    }).then(() => {
-      const run = this.catalog.run(id);
-      log.info({ datasets: run?.datasets, changed: run?.changed, profiled: run?.profiled, ms: run?.timings?.totalMs }, 'discovery run finished');
-    }, (err: unknown) => {
-      progress.phase = 'failed';
-      const code = err instanceof DiscoveryError ? err.code : 'SLUICE_DISCOVERY_QUERY';
-      this.catalog.finishRun(id, { status: 'failed', error: `${code}: ${(err as Error).message}` });
-      log.warn({ err, code }, 'discovery run failed');
-    }).finally(() => this.active.delete(source));
-    this.active.set(source, { id, progress, abort, done });
-    return id;
+    // The source is taken before the catalog is written to, so two triggers cannot both start; id 0 until recorded.
+    const entry: ActiveRun = { id: 0, progress, abort, done: Promise.resolve() };
+    const recorded = this.catalog.startRun(source, chosen.name, trigger);
+    entry.done = recorded.then((id) => {
+      entry.id = id;
+      return this.execute(id, target, chosen, trigger, entry);
+    }, () => {}).finally(() => this.active.delete(source));
+    this.active.set(source, entry);
+    return recorded;
   }
 
-  run(id: number): RunView | null {
-    const record = this.catalog.run(id);
+  private async execute(id: number, target: DiscoveryTarget, chosen: Strategy, trigger: RunTrigger, { progress, abort }: ActiveRun): Promise<void> {
+    const rules = [...BUILTIN_RULES, ...this.deps.config().rules, ...this.deps.config().glossary.map(glossaryRule)];
+    const log = this.deps.log.child({ source: target.source, run: id });
+    log.info({ strategy: chosen.name, trigger, host: `${target.host}:${target.port}` }, 'discovery run started');
+    try {
+      await executeRun({
+        runId: id, target, strategy: chosen, catalog: this.catalog, analyzer: this.analyzer, connect: this.deps.connect ?? connectSource,
+        health: () => this.deps.health(target.source, target.host, target.port), rules, redactSensitive: this.deps.config().redact_sensitive,
+        signal: abort.signal, progress,
+      });
+      const run = await this.catalog.run(id);
+      log.info({ datasets: run?.datasets, changed: run?.changed, profiled: run?.profiled, ms: run?.timings?.totalMs }, 'discovery run finished');
+    } catch (err) {
+      progress.phase = 'failed';
+      const code = err instanceof DiscoveryError ? err.code : 'SLUICE_DISCOVERY_QUERY';
+      log.warn({ err, code }, 'discovery run failed');
+      await this.catalog.finishRun(id, { status: 'failed', error: `${code}: ${(err as Error).message}` })
+        .catch((saveErr: unknown) => log.error({ err: saveErr }, 'discovery run failure not recorded in the catalog'));
+    }
+  }
+
+  async run(id: number): Promise<RunView | null> {
+    const record = await this.catalog.run(id);
     if (!record) return null;
     const active = this.active.get(record.source);
     return { ...record, progress: active?.id === id ? active.progress : null };
@@ -97,34 +115,56 @@ export class DiscoveryService {
     await this.active.get(source)?.done;
   }
 
-  /** Re-arms schedules after a reload; runs in flight continue. */
+  /** The id of the source's run in flight, or null. */
+  activeRun(source: string): number | null {
+    // 0: a run being recorded, not yet a run.
+    return this.active.get(source)?.id || null;
+  }
+
+  /** When the source's schedule next fires (ms since the epoch); null when it runs on demand only. */
+  nextRunAt(source: string): number | null {
+    return this.schedules.get(source)?.nextAt ?? null;
+  }
+
+  /**
+   * Arms each source's schedule from the current settings (at start and after every reload).
+   * A source whose interval is unchanged keeps its timer, so an unrelated reload does not push
+   * its next run back; runs in flight continue either way.
+   */
   schedule(): void {
-    for (const t of this.timers.values()) clearInterval(t);
-    this.timers.clear();
     const settings = this.deps.config().sources;
+    const wanted = new Map<string, number>();
     for (const name of this.sourceNames()) {
       const every = settings[name]?.schedule ?? 0;
-      if (every <= 0) continue;
-      const timer = setInterval(() => {
+      if (every > 0) wanted.set(name, every);
+    }
+    for (const [name, s] of this.schedules) {
+      if (wanted.get(name) === s.every) continue;
+      clearInterval(s.timer);
+      this.schedules.delete(name);
+    }
+    for (const [name, every] of wanted) {
+      if (this.schedules.has(name)) continue;
+      const entry: Schedule = { every, nextAt: Date.now() + every, timer: setInterval(() => {
+        entry.nextAt = Date.now() + every;
         if (this.active.has(name)) return;
-        try {
-          this.trigger(name, undefined, 'schedule');
-        } catch (err) {
+        this.trigger(name, undefined, 'schedule').catch((err: unknown) => {
           this.deps.log.warn({ err, source: name }, 'scheduled discovery run not started');
-        }
-      }, every);
+        });
+      }, every) };
       // A schedule alone must not keep the process alive at shutdown.
-      timer.unref();
-      this.timers.set(name, timer);
+      entry.timer.unref();
+      this.schedules.set(name, entry);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers.values()) clearInterval(t);
+    for (const s of this.schedules.values()) clearInterval(s.timer);
+    this.schedules.clear();
     for (const run of this.active.values()) run.abort.abort();
     await Promise.all([...this.active.values()].map((r) => r.done));
     await this.analyzer.close();
-    this.catalog.close();
+    await this.catalog.close();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { SourceConfig } from '../config/types.js';
 import type { DiscoveryTarget } from './connector.js';
-import type { S3SourceConfig } from './source-config.js';
+import type { S3SourceConfig, SnowflakeSourceConfig } from './source-config.js';
 
 type HostLike = { host: string; port: number; role: string };
 
@@ -27,8 +27,24 @@ function s3Target(source: S3SourceConfig): DiscoveryTarget {
   };
 }
 
+function snowflakeTarget(source: SnowflakeSourceConfig): DiscoveryTarget {
+  const url = new URL(source.access_url);
+  return {
+    kind: 'snowflake', source: source.name, host: url.hostname, port: Number(url.port) || (url.protocol === 'http:' ? 80 : 443),
+    user: source.user, ...(source.password !== undefined && { password: source.password }), database: '',
+    snowflake: {
+      account: source.account, accessUrl: source.access_url, databases: source.databases,
+      ...(source.private_key !== undefined && { privateKey: source.private_key }),
+      ...(source.private_key_passphrase !== undefined && { privateKeyPassphrase: source.private_key_passphrase }),
+      ...(source.warehouse !== undefined && { warehouse: source.warehouse }),
+      ...(source.role !== undefined && { role: source.role }),
+    },
+  };
+}
+
 export function discoveryTarget(source: SourceConfig): DiscoveryTarget | null {
   if (source.kind === 's3') return s3Target(source);
+  if (source.kind === 'snowflake') return snowflakeTarget(source);
   if (source.kind === 'redis') {
     const host = preferReplica(source.hosts);
     if (!host) return null;

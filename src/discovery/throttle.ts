@@ -33,12 +33,18 @@ export class Throttle {
   async gate(): Promise<void> {
     const started = Date.now();
     for (;;) {
-      if (this.signal.aborted) throw new DiscoveryError('SLUICE_DISCOVERY_CANCELLED', 'discovery run cancelled');
+      this.throwIfCancelled();
       const d = throttleDecision(this.strategy, this.health(), this.baseline);
       if (d.delayMs > this.strategy.pauseMs) this.slowdowns++;
       if (d.delayMs > 0) await delay(d.delayMs, undefined, { signal: this.signal }).catch(() => {});
+      // Cancelled during the wait: the statement the gate was guarding must not run.
+      this.throwIfCancelled();
       if (!d.hold) return;
       if (Date.now() - started > HOLD_LIMIT_MS) throw new DiscoveryError('SLUICE_DISCOVERY_BUSY', 'the source host stayed unavailable; discovery gave up and will try again on its next run');
     }
+  }
+
+  private throwIfCancelled(): void {
+    if (this.signal.aborted) throw new DiscoveryError('SLUICE_DISCOVERY_CANCELLED', 'discovery run cancelled');
   }
 }

@@ -30,6 +30,8 @@ const HYSTERESIS = 0.8;
 export interface HealthListener {
   stateChanged?(host: HostHealth, from: HealthState, to: HealthState, reason: string): void;
   roleChanged?(host: HostHealth, from: ObservedRole, to: ObservedRole, reason: string): void;
+  /** Traffic says the host may have changed; the prober probes it now rather than at its next round. */
+  probeWanted?(host: HostHealth, reason: string): void;
 }
 
 export interface HostHealthInit {
@@ -47,8 +49,8 @@ export class HostHealth implements HealthReading {
   readonly key: string;
   readonly options: HealthOptions;
   weight: number;
-  /** Server connections in use ÷ pool size; set by the pool owner. */
-  utilisation = 0;
+  /** Where utilisation is read from: set by the pools' owner, read when routing or a view asks. */
+  utilisationOf: () => number = () => 0;
   ejections = 0;
   stateChanges = 0;
   roleChanges = 0;
@@ -91,6 +93,8 @@ export class HostHealth implements HealthReading {
   get inFlight(): number { return this.active; }
   get lagSeconds(): number | null { return this.lag; }
   get score(): number { return loadScore(this.latency.mean, this.active, this.weight); }
+  /** Leased ÷ size over the host's pools, computed on read so the lease path pays nothing. */
+  get utilisation(): number { return this.utilisationOf(); }
   errorRate(): number { return this.errors.rate(this.clock.now()); }
 
   /** Subscribe to state and role changes; returns the unsubscribe function. */
@@ -121,8 +125,11 @@ export class HostHealth implements HealthReading {
 
   recordFailure(kind: FailureKind): void {
     if (kind === 'readOnlyOnPrimary') {
-      // 25006 says the host is in recovery now; the failed work goes elsewhere, the host is fine.
-      if (this.observedRole === 'primary') this.setRole('replica', 'read-only transaction error (25006) on a host thought primary');
+      // 25006 may mean the host was demoted, but a client's own BEGIN READ ONLY; INSERT … raises
+      // it on a real primary too: the error alone changes nothing, a probe asked for now decides.
+      if (this.observedRole === 'primary') {
+        for (const l of this.listeners) l.probeWanted?.(this, 'read-only transaction error (25006) on a host thought primary');
+      }
       return;
     }
     const now = this.clock.now();

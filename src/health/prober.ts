@@ -3,10 +3,16 @@
  * wants a probe gets one, bounded by probe_timeout through an AbortSignal. The protocol
  * supplies `probe` (PostgreSQL: `SELECT pg_is_in_recovery()` and replay lag). Probes of one
  * host never overlap: a probe still running when the next round comes is left to finish.
+ * A host's tracker can ask for a probe now (a 25006 from a host thought primary): it runs at
+ * once unless one is running or one started less than ON_DEMAND_GAP_MS ago, so a client
+ * repeating the error cannot turn probing into a flood.
  */
 import type { HostHealth } from './host-health.js';
 import { realTimers, type Timers } from './timers.js';
 import type { ProbeResult } from './types.js';
+
+/** At most one probe asked for by traffic per host in this time. */
+export const ON_DEMAND_GAP_MS = 100;
 
 /** Must honour the signal: a probe that ignores it keeps its host from being probed again. */
 export type ProbeFn<H> = (host: H, signal: AbortSignal) => Promise<ProbeResult>;
@@ -20,6 +26,8 @@ export interface ProberOptions {
   intervalMs: number;
   timeoutMs: number;
   timers?: Timers;
+  /** Milliseconds, for the on-demand gap; Date.now when omitted. */
+  now?: () => number;
 }
 
 export class Prober<H> {
@@ -27,14 +35,20 @@ export class Prober<H> {
   started = 0;
   failed = 0;
   skipped = 0;
+  /** Probes asked for by traffic rather than by the round. */
+  onDemand = 0;
 
   private readonly targets: readonly ProbeTarget<H>[];
   private readonly probe: ProbeFn<H>;
   private readonly opts: ProberOptions;
   private readonly timers: Timers;
+  private readonly now: () => number;
   private readonly running = new Map<ProbeTarget<H>, { abort: AbortController; done: Promise<void> }>();
   private round: unknown = null;
   private stopped = true;
+  /** Wall-clock ms each host's last probe started, for the on-demand gap. */
+  private readonly lastStart = new Map<ProbeTarget<H>, number>();
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(targets: readonly ProbeTarget<H>[], probe: ProbeFn<H>, opts: ProberOptions) {
     if (!(opts.intervalMs > 0 && opts.timeoutMs > 0)) throw new RangeError('probe interval and timeout must be positive');
@@ -42,18 +56,22 @@ export class Prober<H> {
     this.probe = probe;
     this.opts = opts;
     this.timers = opts.timers ?? realTimers;
+    this.now = opts.now ?? Date.now;
   }
 
   /** Probe every host now, then every intervalMs until stop(). */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    for (const target of this.targets) this.unsubscribe.push(target.health.listen({ probeWanted: () => this.probeNow(target) }));
     this.tick();
   }
 
   /** No new rounds; running probes are aborted. Resolves once they have all settled. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe.length = 0;
     if (this.round !== null) this.timers.clear(this.round);
     this.round = null;
     const pending = [...this.running.values()];
@@ -72,8 +90,18 @@ export class Prober<H> {
     this.round = this.timers.set(() => this.tick(), this.opts.intervalMs);
   }
 
+  private probeNow(target: ProbeTarget<H>): void {
+    if (this.stopped || this.running.has(target)) return;
+    const last = this.lastStart.get(target);
+    if (last !== undefined && this.now() - last < ON_DEMAND_GAP_MS) return;
+    if (!target.health.wantsProbe()) return;
+    this.onDemand++;
+    this.launch(target);
+  }
+
   private launch(target: ProbeTarget<H>): void {
     this.started++;
+    this.lastStart.set(target, this.now());
     const abort = new AbortController();
     let timedOut = false;
     const health = target.health;

@@ -22,7 +22,8 @@ export type ObservedRole = 'primary' | 'replica' | 'unknown';
 /**
  * Passive failure signals from traffic. `serverTerminated` is SQLSTATE 57P01-57P03,
  * `connectionLost` a broken socket or 08xxx, `readOnlyOnPrimary` a 25006 from a host
- * thought primary: not sickness but a role change the prober has not seen yet.
+ * thought primary: not sickness, and not proof of a demotion either (a client's own read-only
+ * transaction raises it on a primary), so it asks for an immediate probe of the host.
  */
 export type FailureKind = 'connect' | 'connectionLost' | 'serverTerminated' | 'timeout' | 'readOnlyOnPrimary';
 
@@ -46,6 +47,8 @@ export interface HealthReading {
   readonly latencyEwma: number;
   readonly inFlight: number;
   readonly lagSeconds: number | null;
+  /** Leased ÷ size over the host's pools; 1 or more is saturated. Absent where no pool reports it. */
+  readonly utilisation?: number;
 }
 
 /** One host's health as the admin API and /metrics show it. */
@@ -56,7 +59,7 @@ export interface HealthSnapshot extends HealthReading {
   readonly latencyVariance: number;
   /** Failures ÷ outcomes over the sliding window; 0 without outcomes. */
   readonly errorRate: number;
-  /** Server connections in use ÷ pool size, as the pool last set it. */
+  /** Server connections leased ÷ pool size over every pool to the host. */
   readonly utilisation: number;
   readonly consecutiveFailures: number;
   /** Ejections since the host last stayed healthy for the ejection memory. */

@@ -40,6 +40,11 @@ export class HostPools<C extends PooledConnection, H extends HostTarget> {
     return this.byHost.get(host)?.spare ?? size;
   }
 
+  /** Connections leased from the host's pool now; 0 before its first unit of work. */
+  leased(host: H): number {
+    return this.byHost.get(host)?.leased ?? 0;
+  }
+
   /**
    * The host stopped serving (down, draining, no longer the role its waiters need): waiters
    * not yet given a connection choose again. Others (a login's check) go to `fallback`.

@@ -66,6 +66,11 @@ export class Pool<C extends PooledConnection> {
     this.topUp(Date.now());
   }
 
+  /** Connections leased to clients now: the host's pool utilisation is this ÷ size. */
+  get leased(): number {
+    return this.active;
+  }
+
   /** Idle, leased, being tested and connecting: the figure `size` caps. */
   get total(): number {
     return this.servers.size + this.connecting;

@@ -1,9 +1,10 @@
 /**
- * The write target: which host is primary now, from the roles hosts report (probes, 25006)
- * and their health. When the primary goes down or turns out to be a replica, writes wait in
- * waitForPrimary() instead of failing; they proceed the moment a serving host reports itself
- * out of recovery (promoted by Patroni, RDS or `pg_ctl promote`), and fail with a typed error
- * after failover_timeout. The gap from losing one primary to having the next is measured.
+ * The write target: which host is primary now, from the roles hosts report in probes (a
+ * 25006 from the primary asks for one at once) and their health. When the primary goes down
+ * or turns out to be a replica, writes wait in waitForPrimary() instead of failing; they
+ * proceed the moment a serving host reports itself out of recovery (promoted by Patroni, RDS
+ * or `pg_ctl promote`), and fail with a typed error after failover_timeout. The gap from
+ * losing one primary to having the next is measured.
  */
 import { FailoverError } from '../errors.js';
 import type { HealthListener, HostHealth } from '../health/host-health.js';

@@ -80,7 +80,9 @@ export class HostChooser {
       const h = c.health;
       if (h.state !== 'healthy' && h.state !== 'degraded') continue;
       if (!this.allowed(h, need, primaryToo)) continue;
-      const rank = (c.spare > 0 ? 0 : 2 * tierCount) + (h.state === 'healthy' ? 0 : tierCount) + this.tiers.tierOf(c.zone);
+      // A full pool is saturated even where the spare figure cannot tell (a roster without one).
+      const spare = c.spare > 0 && (h.utilisation === undefined || h.utilisation < 1);
+      const rank = (spare ? 0 : 2 * tierCount) + (h.state === 'healthy' ? 0 : tierCount) + this.tiers.tierOf(c.zone);
       if (h.latencyEwma > slowest) slowest = h.latencyEwma;
       if (rank < bestRank) { bestRank = rank; best.length = 0; }
       if (rank === bestRank) best.push(i);

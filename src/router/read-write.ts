@@ -1,41 +1,36 @@
 /**
- * Read/write split for PostgreSQL transaction starts, by lexical rules (issue 4 item 4).
- * 'read' may go to a replica; 'write' and 'unsure' go to the primary. Read: SELECT, VALUES,
- * TABLE and WITH … SELECT without locking clauses (FOR UPDATE/SHARE/NO KEY UPDATE/KEY SHARE),
- * SELECT INTO, data-modifying CTEs or calls outside the read-only list; SHOW; and anything
- * inside BEGIN/START TRANSACTION READ ONLY. A plain BEGIN not ended in the same text leaves
- * the transaction open to later writes, so it is a write. A leading comment
+ * Read/write split for PostgreSQL transaction starts (issue 4 item 4), lexical on the common
+ * path. 'read' may go to a replica; 'write' and 'unsure' go to the primary. Read: SELECT,
+ * VALUES, TABLE and WITH … SELECT without locking clauses (FOR UPDATE/SHARE/NO KEY UPDATE/KEY
+ * SHARE), SELECT INTO, data-modifying CTEs or calls outside the read-only list; SHOW; and
+ * anything inside BEGIN/START TRANSACTION READ ONLY. A plain BEGIN not ended in the same text
+ * leaves the transaction open to later writes, so it is a write. A leading comment
  * `/* sluice:primary *\/` or `/* sluice:replica *\/` decides alone. Every statement of a
  * multi-statement text counts: the whole text is as write-ish as its worst statement.
+ * When the lexer is unsure (a call it does not know, text it cannot end), PostgreSQL's own
+ * parser decides from the parse tree (tree-route.ts), clearing calls of functions the
+ * database declares STABLE or IMMUTABLE; until the parser has loaded, unsure stays unsure.
  */
+import type { FunctionVolatility } from './function-volatility.js';
 import { NOT_CALLS, READ_ONLY_FUNCTIONS, writingFunction } from './read-only-functions.js';
+import { type Classification, outcome, TextVerdict, TXN_CONTROL, type TxnEffect } from './route-class.js';
 import { SqlLexer, Tok } from './sql-lexer.js';
+import { parseStatements } from './sql-parser.js';
+import { TreeRouter } from './tree-route.js';
 
-export type RouteClass = 'read' | 'write' | 'unsure';
-
-export interface Classification {
-  readonly route: RouteClass;
-  /** A stable label for logs and metrics, such as 'select', 'locking-clause', 'unknown-function'. */
-  readonly reason: string;
-}
+export type { Classification, RouteClass } from './route-class.js';
+// The MySQL classifier shares the frozen outcomes.
+export { outcome } from './route-class.js';
 
 export interface ClassifierOptions {
   /** Further functions known to be read-only: lower case, or exactly as created when quoted. */
   readOnlyFunctions?: Iterable<string>;
   /** Calls of functions in neither list: 'unsure' (the default, to the primary) or 'read'. */
   unknownFunctions?: 'unsure' | 'read';
-}
-
-const results = new Map<string, Classification>();
-/** One frozen object per outcome, so classify() allocates nothing for its answer. */
-function outcome(route: RouteClass, reason: string): Classification {
-  const key = `${route}:${reason}`;
-  let r = results.get(key);
-  if (r === undefined) {
-    r = Object.freeze({ route, reason });
-    results.set(key, r);
-  }
-  return r;
+  /** The database's STABLE and IMMUTABLE functions, consulted on the parse tree. */
+  volatility?: FunctionVolatility;
+  /** Let the parser decide what the lexer is unsure of (the default); false keeps the lexical answer. */
+  parseUnsure?: boolean;
 }
 
 const OVERRIDE_PRIMARY = outcome('write', 'override');
@@ -43,62 +38,58 @@ const OVERRIDE_REPLICA = outcome('read', 'override');
 const SELECT = outcome('read', 'select');
 const SHOW = outcome('read', 'show');
 const READ_ONLY_TXN = outcome('read', 'begin-read-only');
-const TXN_CONTROL = outcome('read', 'transaction-control');
 const LOCKING = outcome('write', 'locking-clause');
 const SELECT_INTO = outcome('write', 'select-into');
 const MODIFYING = outcome('write', 'data-modifying');
-const OPEN_TXN = outcome('write', 'open-transaction');
 const READ_WRITE_TXN = outcome('write', 'begin-read-write');
 const OTHER = outcome('write', 'statement');
-const EMPTY = outcome('write', 'empty');
 const UNKNOWN_FUNCTION = outcome('unsure', 'unknown-function');
 const UNTERMINATED = outcome('unsure', 'unterminated');
 const WRITING_CALLS = new Map(['sequence-function', 'set-config', 'writing-function', 'large-object', 'advisory-lock'].map((r) => [r, outcome('write', r)]));
 
-const RANK: Record<RouteClass, number> = { read: 0, unsure: 1, write: 2 };
-
-/** How a statement changes the transaction the text is in. */
-type TxnEffect = 'none' | 'begin' | 'begin-read-only' | 'end';
-
 export class ReadWriteClassifier {
   private readonly lexer = new SqlLexer();
+  private readonly verdict = new TextVerdict();
+  private readonly tree: TreeRouter;
   private readonly readOnly: ReadonlySet<string>;
   private readonly unknownIsRead: boolean;
+  private readonly volatility: FunctionVolatility | null;
+  private readonly parseUnsure: boolean;
   /** Set by statement() for the statement just classified. */
   private effect: TxnEffect = 'none';
 
   constructor(options: ClassifierOptions = {}) {
     this.readOnly = options.readOnlyFunctions === undefined ? READ_ONLY_FUNCTIONS : new Set([...READ_ONLY_FUNCTIONS, ...options.readOnlyFunctions]);
     this.unknownIsRead = options.unknownFunctions === 'read';
+    this.volatility = options.volatility ?? null;
+    this.parseUnsure = options.parseUnsure !== false;
+    this.tree = new TreeRouter((schema, name) => this.treeCall(schema, name));
   }
 
   classify(sql: string): Classification {
+    const r = this.lexical(sql);
+    if (r.route !== 'unsure' || !this.parseUnsure) return r;
+    const stmts = parseStatements(sql);
+    return stmts === null ? r : this.tree.classify(stmts);
+  }
+
+  /** The common path: tokens only, no parse tree. */
+  private lexical(sql: string): Classification {
     const lx = this.lexer;
     lx.reset(sql);
     let t = lx.next();
     if (lx.hint !== null) return lx.hint === 'primary' ? OVERRIDE_PRIMARY : OVERRIDE_REPLICA;
-    let worst: Classification | null = null;
-    let open = false;
-    let readOnlyTxn = false;
+    const verdict = this.verdict;
+    verdict.reset();
     while (t !== Tok.End) {
       if (t === Tok.Semicolon) { t = lx.next(); continue; }
       if (t === Tok.Unterminated) return UNTERMINATED;
       const r = this.statement(t);
       if (r === UNTERMINATED) return r;
-      const skipped = readOnlyTxn && this.effect !== 'end';
-      if (this.effect === 'end') open = readOnlyTxn = false;
-      else if (this.effect === 'begin-read-only' && !readOnlyTxn) readOnlyTxn = true;
-      else if (this.effect === 'begin') open = true;
-      // Inside BEGIN READ ONLY the server itself refuses writes, on every host: nothing more to judge.
-      if (!skipped) {
-        if (r.route === 'write') return r;
-        // A substantive statement names the outcome better than the BEGIN or COMMIT around it.
-        if (worst === null || RANK[r.route] > RANK[worst.route] || (r.route === worst.route && worst === TXN_CONTROL)) worst = r;
-      }
+      if (verdict.add(r, this.effect)) return r;
       t = lx.next();
     }
-    if (open && !readOnlyTxn) return OPEN_TXN;
-    return worst ?? EMPTY;
+    return verdict.result();
   }
 
   /** Classify the statement whose first token is `t`; returns with the lexer on its ';' or at the end. */
@@ -169,18 +160,28 @@ export class ReadWriteClassifier {
     let callStart = -1;
     let callEnd = -1;
     let quotedCall: string | null = null;
+    // schema.fn( outside pg_catalog is a user's function, whatever its name: the built-in lists do not hold for it.
+    let afterDot = false;
+    let dotAfterCatalog = false;
+    let lastWordCatalog = false;
+    let userSchema = false;
     for (;;) {
       const t = lx.next();
       const nameBefore = t === Tok.LParen && (callStart >= 0 || quotedCall !== null);
       if (nameBefore) {
         const name = quotedCall ?? lx.lowered(callStart, callEnd);
-        const r = quotedCall === null && NOT_CALLS.has(name) ? null : this.call(name);
+        const r = quotedCall === null && NOT_CALLS.has(name) ? null : this.call(name, userSchema);
         if (r !== null && r.route === 'write') return this.rest(r);
         if (r !== null) result = r;
       }
       const wasCast = afterCast;
       const wasAs = afterAs;
       const wasFor = afterFor;
+      userSchema = afterDot && !dotAfterCatalog && (t === Tok.Word || t === Tok.QuotedIdent);
+      afterDot = t === Tok.Dot;
+      if (afterDot) dotAfterCatalog = lastWordCatalog;
+      // is() compares letters only, and pg_catalog has an underscore; the slice is made only for ten-letter words.
+      lastWordCatalog = t === Tok.Word && lx.end - lx.start === 10 && lx.word() === 'pg_catalog';
       afterCast = t === Tok.Cast;
       afterAs = afterFor = false;
       callStart = -1;
@@ -208,10 +209,22 @@ export class ReadWriteClassifier {
   }
 
   /** A call of `name`: a write, unsure, or null when it is known read-only. */
-  private call(name: string): Classification | null {
+  private call(name: string, userSchema: boolean): Classification | null {
     const writing = writingFunction(name);
     if (writing !== null) return WRITING_CALLS.get(writing) ?? OTHER;
-    if (this.readOnly.has(name) || this.unknownIsRead) return null;
+    if ((!userSchema && this.readOnly.has(name)) || this.unknownIsRead) return null;
+    return UNKNOWN_FUNCTION;
+  }
+
+  /**
+   * A call in the parse tree. The built-in lists hold for unqualified and pg_catalog names;
+   * the database's volatility (when loaded) clears the rest, qualified or not.
+   */
+  private treeCall(schema: string | null, name: string): Classification | null {
+    const writing = writingFunction(name);
+    if (writing !== null) return WRITING_CALLS.get(writing) ?? OTHER;
+    if ((schema === null || schema === 'pg_catalog') && this.readOnly.has(name)) return null;
+    if (this.volatility?.nonVolatile(schema, name) === true || this.unknownIsRead) return null;
     return UNKNOWN_FUNCTION;
   }
 

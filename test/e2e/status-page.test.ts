@@ -2,14 +2,21 @@
 // downloaded browser) while node-postgres clients run queries through Sluice for a few seconds:
 // the pool table fills, the host shows up, the charts get points, a screenshot is kept in
 // test-artifacts/status-page.png. Access is by bearer token, given in the URL fragment or the form.
+// A second gateway with `discovery:` shows a discovered PostgreSQL database in the discovery
+// section, and the tables and columns a second run found changed.
 import t from 'tap';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pino } from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { generateAdminToken } from '../../src/auth/admin-tokens.js';
+import { generateAdminToken, hashAdminToken } from '../../src/auth/admin-tokens.js';
+import { parseConfig } from '../../src/config/load.js';
+import { Gateway } from '../../src/gateway.js';
 import { startSluice, type TestSluice } from '../helpers/sluice.js';
-import { ensureRoleAndDb, PG_HOST, PG_PORT, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
+import { adminQuery, ensureRoleAndDb, PG_HOST, PG_PORT, TEST_PASSWORD, TEST_ROLE } from '../helpers/postgres.js';
 
 const CLIENTS = 24;
 const SERVERS = 4;
@@ -128,6 +135,7 @@ t.test('the page follows the pools while load runs', { timeout: 60_000 }, async 
   await page.screenshot({ path: `${ARTIFACTS}status-page.png` });
   t.pass(`screenshot in ${ARTIFACTS}status-page.png`);
 
+  t.notOk(await page.locator('#discovery-section').isVisible(), 'no discovery section without discovery configured');
   const done = await load;
   t.strictSame(done.errors, [], 'every client ran without error');
   t.ok(done.transactions > CLIENTS, `load ran (${done.transactions} queries)`);
@@ -153,4 +161,92 @@ t.test('without a token the page asks for one', { timeout: 30_000 }, async (t) =
   await page.waitForSelector('#pools tr[data-source="app"]', { timeout: WAIT_MS });
   t.notOk(await form.isVisible(), 'the right one fills the tables');
   t.equal(await page.evaluate('sessionStorage.getItem("sluice.adminToken")'), token);
+});
+
+/** A gateway with an admin port and discovery of `database` as source "shop", in this process. */
+async function discoveryGateway(database: string, catalog: string): Promise<{ gateway: Gateway; adminUrl: string }> {
+  const config = await parseConfig(`
+admin:
+  listen: 127.0.0.1:0
+  tokens: [{ name: e2e-operator, role: operator, hash: "${hashAdminToken(token)}" }]
+sources:
+  shop:
+    kind: postgres
+    database: ${database}
+    hosts: [{ host: ${PG_HOST}, port: ${PG_PORT} }]
+    users: [{ name: postgres, password: unused }]
+discovery:
+  catalog: ${catalog}
+  strategy: aggressive
+  sources: { shop: { schedule: 1h } }
+`, 'e2e');
+  const gateway = new Gateway(config, pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }));
+  await gateway.start();
+  return { gateway, adminUrl: `http://127.0.0.1:${gateway.adminAddress!.port}` };
+}
+
+t.test('the discovery section shows runs and the changes a second run found', { timeout: 60_000 }, async (t) => {
+  const db = `sluice_e2e_status_discovery_${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-discovery-'));
+  await adminQuery(`DROP DATABASE IF EXISTS ${db}`);
+  await adminQuery(`CREATE DATABASE ${db}`);
+  const sql = async (text: string): Promise<void> => {
+    const c = new pg.Client({ host: PG_HOST, port: PG_PORT, user: 'postgres', database: db });
+    await c.connect();
+    await c.query(text).finally(() => c.end());
+  };
+  await sql(`CREATE TABLE customers (id int PRIMARY KEY, email text); INSERT INTO customers SELECT g, 'c' || g || '@example.com' FROM generate_series(1, 20) g`);
+  const { gateway, adminUrl } = await discoveryGateway(db, join(dir, 'catalog.db'));
+  t.teardown(async () => {
+    await gateway.shutdown(2000);
+    await adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const discover = async (): Promise<number> => {
+    const res = await fetch(`${adminUrl}/v1/sources/shop/discover`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const { runId } = await res.json() as { runId: number };
+    await gateway.discovery!.settled('shop');
+    return runId;
+  };
+
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+  await page.goto(`${adminUrl}/#token=${encodeURIComponent(token)}`);
+
+  const row = page.locator('#discovery tr[data-source="shop"]');
+  const field = (name: string) => row.locator(`td[data-field="${name}"]`);
+  await row.waitFor({ timeout: WAIT_MS });
+  t.equal(await field('status').textContent(), 'never run', 'the source is listed before its first run');
+  t.match(await field('nextRunAt').textContent(), /^in (59m|1h 0m) /, 'with its next scheduled run');
+
+  const first = await discover();
+  await until('the first run on the page', async () => await row.getAttribute('data-run-id') === String(first) && await field('status').textContent() === 'succeeded');
+  t.equal(await field('datasets').textContent(), '1', 'the run found one table');
+  t.match(await field('duration').textContent(), /^\d+(\.\d)? m?s$/, 'and took a measured time');
+  t.match(await field('startedAt').textContent(), /^\d\d:\d\d:\d\d \(.+ ago\)$/);
+  t.equal(await field('changesSinceDay').textContent(), '1');
+  t.match(await field('latestChanges').locator('div').textContent(), new RegExp(`^\\+1 dataset · run ${first},`), 'the first run added the table');
+  t.equal(await field('latestChanges').locator('li[data-kind="dataset_added"]').textContent(), '+ public.customers');
+
+  await sql('ALTER TABLE customers ADD COLUMN phone text; ALTER TABLE customers DROP COLUMN email; CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers)');
+  const second = await discover();
+  await until('the second run on the page', async () => await row.getAttribute('data-run-id') === String(second) && await field('status').textContent() === 'succeeded');
+  t.equal(await field('datasets').textContent(), '2', 'the second run found both tables');
+  const changes = field('latestChanges');
+  await until('the second run\'s changes', async () => await changes.locator('div').getAttribute('data-run') === String(second));
+  t.match(await changes.locator('div').textContent(), /\+1 dataset/, 'a table added');
+  t.match(await changes.locator('div').textContent(), /\+1 field .*−1 field/, 'a column added and one removed');
+  t.equal(await changes.locator('li[data-kind="dataset_added"]').textContent(), '+ public.orders');
+  t.equal(await changes.locator('li[data-kind="field_added"]').textContent(), '+ public.customers.phone');
+  t.equal(await changes.locator('li[data-kind="field_removed"]').textContent(), '− public.customers.email');
+  t.ok(Number(await field('changesSinceDay').textContent()) >= 4, 'the day\'s count includes both runs');
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.locator('#discovery-section').screenshot({ path: `${ARTIFACTS}status-page-discovery.png` });
+  t.pass(`screenshot in ${ARTIFACTS}status-page-discovery.png`);
+  t.strictSame(problems, [], 'no script error or blocked load in the page');
 });

@@ -116,7 +116,7 @@ t.test('read endpoints and metrics after traffic', async (t) => {
   t.strictSame(listed, [
     'GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz',
     'GET /v1/catalog/search', 'GET /v1/clients', 'GET /v1/config',
-    'GET /v1/discovery/runs', 'GET /v1/discovery/runs/{id}', 'GET /v1/discovery/sources',
+    'GET /v1/discovery/runs', 'GET /v1/discovery/runs/{id}', 'GET /v1/discovery/sources', 'GET /v1/discovery/status',
     'GET /v1/hosts', 'GET /v1/openapi.json', 'GET /v1/pools', 'GET /v1/redis', 'GET /v1/servers',
     'GET /v1/sources/{name}/catalog', 'GET /v1/sources/{name}/changes',
     'GET /v1/stats', 'GET /v1/stats/history', 'GET /v1/version',

@@ -66,10 +66,10 @@ t.test('MariaDB: tables, keys, partitions, classifications, inferred keys and a 
   const service = new DiscoveryService({ config: () => config.discovery!, sources: () => config.sources, health: () => null, log: pino({ level: 'silent' }) });
   t.teardown(() => service.close());
 
-  const first = service.trigger('crm');
+  const first = await service.trigger('crm');
   await service.settled('crm');
-  t.equal(service.run(first)!.status, 'succeeded', service.run(first)!.error ?? '');
-  const byId = new Map(service.catalog.current('crm').map((d) => [d.name, d]));
+  t.equal((await service.run(first))!.status, 'succeeded', (await service.run(first))!.error ?? '');
+  const byId = new Map((await service.catalog.current('crm')).map((d) => [d.name, d]));
   const customers = byId.get('customers')!;
   t.equal(customers.schema, DB);
   t.equal(customers.comment, 'People who buy');
@@ -82,20 +82,20 @@ t.test('MariaDB: tables, keys, partitions, classifications, inferred keys and a 
   t.strictSame(byId.get('metrics')!.partitions, [`${DB}.metrics#p2025`, `${DB}.metrics#p2026`]);
   t.equal(byId.get('active_customers')!.kind, 'view');
 
-  const types = (table: string, field: string) => service.catalog.analysis('crm', `${DB}.${table}`)?.fields[field]?.classifications.map((c) => c.type) ?? [];
-  t.ok(types('customers', 'email').includes('email'));
-  t.ok(types('customers', 'ssn').includes('us_ssn'));
-  t.ok(types('customers', 'first_name').includes('person_name'));
-  const inferred = service.catalog.relationships('crm').find((r) => !r.declared && r.from.dataset === `${DB}.tickets`);
+  const types = async (table: string, field: string) => (await service.catalog.analysis('crm', `${DB}.${table}`))?.fields[field]?.classifications.map((c) => c.type) ?? [];
+  t.ok((await types('customers', 'email')).includes('email'));
+  t.ok((await types('customers', 'ssn')).includes('us_ssn'));
+  t.ok((await types('customers', 'first_name')).includes('person_name'));
+  const inferred = (await service.catalog.relationships('crm')).find((r) => !r.declared && r.from.dataset === `${DB}.tickets`);
   t.match(inferred, { to: { dataset: `${DB}.customers`, columns: ['id'] } });
   t.ok(inferred!.confidence >= 0.9);
 
   await sql(`USE ${DB}; ALTER TABLE customers ADD COLUMN phone VARCHAR(30) NULL; ALTER TABLE orders MODIFY total DECIMAL(12,2);`);
-  const second = service.trigger('crm');
+  const second = await service.trigger('crm');
   await service.settled('crm');
-  t.equal(service.run(second)!.status, 'succeeded');
-  const changes = service.catalog.changes('crm', 0, 100).filter((c) => c.runId === second);
+  t.equal((await service.run(second))!.status, 'succeeded');
+  const changes = (await service.catalog.changes('crm', 0, 100)).filter((c) => c.runId === second);
   t.ok(changes.some((c) => c.kind === 'field_added' && c.dataset === `${DB}.customers` && c.field === 'phone'));
   t.match(changes.find((c) => c.kind === 'field_changed' && c.field === 'total'), { before: { type: 'decimal(10,2)' }, after: { type: 'decimal(12,2)' } });
-  t.equal(service.run(second)!.profiled, 2, 'only the two changed tables are profiled again');
+  t.equal((await service.run(second))!.profiled, 2, 'only the two changed tables are profiled again');
 });

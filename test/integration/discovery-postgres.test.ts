@@ -59,32 +59,39 @@ discovery:
   glossary: [{ term: revenue, synonyms: [total, amount] }]
 `;
 
+// The same runs with the catalog in PostgreSQL: a database of its own, dropped at the end.
+const CATALOG_DB = `${DB}_catalog`;
+const CATALOGS = { sqlite: join(dir, 'catalog.db'), postgres: `postgres://postgres@${PG_HOST}:${PG_PORT}/${CATALOG_DB}` };
+
 t.before(async () => {
   await adminQuery(`DROP DATABASE IF EXISTS ${DB}`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${CATALOG_DB}`);
   await adminQuery(`CREATE DATABASE ${DB}`);
-  await inDb(SEED);
+  await adminQuery(`CREATE DATABASE ${CATALOG_DB}`);
 });
 
 t.teardown(async () => {
   await adminQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${CATALOG_DB} WITH (FORCE)`);
   rmSync(dir, { recursive: true, force: true });
 });
 
-t.test('two runs: catalog, classifications, relationships, then only the changes', async (t) => {
-  const config = await parseConfig(yaml, 'test');
+for (const [backend, catalog] of Object.entries(CATALOGS)) t.test(`two runs with the catalog in ${backend}: catalog, classifications, relationships, then only the changes`, async (t) => {
+  await inDb(`DROP SCHEMA IF EXISTS shop CASCADE; ${SEED}`);
+  const config = await parseConfig(yaml.replace(CATALOGS.sqlite, catalog), 'test');
   const service = new DiscoveryService({
     config: () => config.discovery!, sources: () => config.sources, health: () => null, log: pino({ level: 'silent' }),
   });
   t.teardown(() => service.close());
 
-  const first = service.trigger('shop');
+  const first = await service.trigger('shop');
   await service.settled('shop');
-  const run = service.run(first)!;
+  const run = (await service.run(first))!;
   t.equal(run.status, 'succeeded', run.error ?? '');
   t.equal(run.strategy, 'aggressive');
   t.match(run.skipped, [{ dataset: 'shop.broken', error: /division by zero/ }], 'a dataset the server refuses to sample is skipped, not fatal');
 
-  const byId = new Map(service.catalog.current('shop').map((d) => [`${d.schema}.${d.name}`, d]));
+  const byId = new Map((await service.catalog.current('shop')).map((d) => [`${d.schema}.${d.name}`, d]));
   const customers = byId.get('shop.customers')!;
   t.equal(customers.kind, 'table');
   t.equal(customers.comment, 'People who buy');
@@ -99,24 +106,24 @@ t.test('two runs: catalog, classifications, relationships, then only the changes
   t.strictSame(byId.get('shop.events')!.partitions, ['shop.events_2026']);
   t.notOk(byId.has('shop.events_2026'), 'partitions are listed under their parent');
 
-  const types = (dataset: string, field: string) => service.catalog.analysis('shop', dataset)?.fields[field]?.classifications.map((c) => c.type) ?? [];
-  t.ok(types('shop.customers', 'email').includes('email'));
-  t.ok(types('shop.customers', 'phone').includes('phone'));
-  t.ok(types('shop.customers', 'full_name').includes('person_name'));
-  t.ok(types('shop.orders', 'card_number').includes('credit_card'));
-  t.ok(types('shop.orders', 'client_ip').includes('ipv4'));
-  t.ok(types('shop.orders', 'total').includes('glossary:revenue'));
-  const profile = service.catalog.analysis('shop', 'shop.orders')?.fields['total']?.profile;
+  const types = async (dataset: string, field: string) => (await service.catalog.analysis('shop', dataset))?.fields[field]?.classifications.map((c) => c.type) ?? [];
+  t.ok((await types('shop.customers', 'email')).includes('email'));
+  t.ok((await types('shop.customers', 'phone')).includes('phone'));
+  t.ok((await types('shop.customers', 'full_name')).includes('person_name'));
+  t.ok((await types('shop.orders', 'card_number')).includes('credit_card'));
+  t.ok((await types('shop.orders', 'client_ip')).includes('ipv4'));
+  t.ok((await types('shop.orders', 'total')).includes('glossary:revenue'));
+  const profile = (await service.catalog.analysis('shop', 'shop.orders'))?.fields['total']?.profile;
   t.match(profile, { nullRatio: 0, min: 3.5, max: 700 });
-  t.strictSame(service.catalog.analysis('shop', 'shop.customers')?.fields['email']?.profile?.topValues, [], 'sensitive columns keep no top values');
+  t.strictSame((await service.catalog.analysis('shop', 'shop.customers'))?.fields['email']?.profile?.topValues, [], 'sensitive columns keep no top values');
 
-  const rels = service.catalog.relationships('shop');
+  const rels = await service.catalog.relationships('shop');
   t.ok(rels.some((r) => r.declared && r.from.dataset === 'shop.orders' && r.to.dataset === 'shop.customers'));
   const inferred = rels.find((r) => !r.declared && r.from.dataset === 'shop.reviews');
   t.match(inferred, { to: { dataset: 'shop.customers', columns: ['id'] }, from: { columns: ['customer_id'] } });
   t.ok(inferred!.confidence >= 0.9, `inferred confidence ${inferred!.confidence}`);
-  t.match(searchCatalog(service.catalog, 'credit_card', 50), [{ source: 'shop', dataset: 'shop.orders', fields: ['card_number'] }], 'search finds columns by classification');
-  const view = catalogView(service.catalog, 'shop').datasets.find((d) => d.name === 'shop.customers')!;
+  t.match(await searchCatalog(service.catalog, 'credit_card', 50), [{ source: 'shop', dataset: 'shop.orders', fields: ['card_number'] }], 'search finds columns by classification');
+  const view = (await catalogView(service.catalog, 'shop')).datasets.find((d) => d.name === 'shop.customers')!;
   t.equal(view.relationships.length, 2, 'the declared and the inferred key both end at customers');
 
   await inDb(`ALTER TABLE shop.customers ADD COLUMN date_of_birth date;
@@ -126,22 +133,22 @@ t.test('two runs: catalog, classifications, relationships, then only the changes
     INSERT INTO shop.coupons VALUES ('A', 'GB82WEST12345698765432'), ('B', 'DE89370400440532013000'), ('C', 'NL91ABNA0417164300'), ('D', 'FR1420041010050500013M02606'), ('E', 'GB33BUKB20201555555555');
     DROP TABLE shop.reviews;
     ANALYZE;`);
-  const second = service.trigger('shop', 'conservative');
+  const second = await service.trigger('shop', 'conservative');
   await service.settled('shop');
-  const run2 = service.run(second)!;
+  const run2 = (await service.run(second))!;
   t.equal(run2.status, 'succeeded', run2.error ?? '');
   t.equal(run2.strategy, 'conservative');
   t.strictSame(run2.skipped, [], 'conservative runs do not sample views');
   t.equal(run2.profiled, 3, 'customers, orders and coupons re-profiled; unchanged tables not');
-  const changes = service.catalog.changes('shop', 0, 100).filter((c) => c.runId === second);
+  const changes = (await service.catalog.changes('shop', 0, 100)).filter((c) => c.runId === second);
   const find = (kind: string, dataset: string, field: string | null = null) => changes.find((c) => c.kind === kind && c.dataset === dataset && c.field === field);
   t.match(find('field_added', 'shop.customers', 'date_of_birth'), { before: null, after: { type: 'date', nullable: true } });
   t.match(find('field_changed', 'shop.orders', 'card_number'), { before: { type: 'text' }, after: { type: 'character varying(19)' } });
   t.ok(find('dataset_added', 'shop.coupons'));
   t.ok(find('dataset_removed', 'shop.reviews'));
-  t.ok(types('shop.customers', 'date_of_birth').includes('date_of_birth'));
-  t.ok(types('shop.coupons', 'iban').includes('iban'));
-  t.notOk(service.catalog.current('shop').some((d) => d.name === 'reviews'));
+  t.ok((await types('shop.customers', 'date_of_birth')).includes('date_of_birth'));
+  t.ok((await types('shop.coupons', 'iban')).includes('iban'));
+  t.notOk((await service.catalog.current('shop')).some((d) => d.name === 'reviews'));
 });
 
 t.test('a source that cannot be reached fails the run with a typed code and keeps the catalog', async (t) => {
@@ -153,10 +160,10 @@ t.test('a source that cannot be reached fails the run with a typed code and keep
   const config = await parseConfig(yaml.replace(`port: ${PG_PORT}`, `port: ${port}`).replace('catalog.db', 'down.db'), 'test');
   const service = new DiscoveryService({ config: () => config.discovery!, sources: () => config.sources, health: () => null, log: pino({ level: 'silent' }) });
   t.teardown(() => service.close());
-  const id = service.trigger('shop');
+  const id = await service.trigger('shop');
   await service.settled('shop');
-  t.match(service.run(id), { status: 'failed', error: /^SLUICE_DISCOVERY_CONNECT: discovery could not connect to 127\.0\.0\.1:\d+ for source "shop"/ });
-  t.strictSame(service.catalog.current('shop'), []);
+  t.match(await service.run(id), { status: 'failed', error: /^SLUICE_DISCOVERY_CONNECT: discovery could not connect to 127\.0\.0\.1:\d+ for source "shop"/ });
+  t.strictSame(await service.catalog.current('shop'), []);
 });
 
 t.test('a host whose health is down holds the run until it is cancelled', async (t) => {
@@ -170,11 +177,11 @@ t.test('a host whose health is down holds the run until it is cancelled', async 
       return { state: 'down', role: 'primary', latencyEwma: 1, inFlight: 0, lagSeconds: null };
     },
   });
-  const id = service.trigger('shop');
+  const id = await service.trigger('shop');
   await reachedGate;
-  t.equal(service.run(id)!.status, 'running');
+  t.equal((await service.run(id))!.status, 'running');
   await service.close();
-  const catalog = new CatalogStore(config.discovery!.catalog);
+  const catalog = CatalogStore.open(config.discovery!.catalog);
   t.teardown(() => catalog.close());
-  t.match(catalog.run(id), { status: 'failed', error: /^SLUICE_DISCOVERY_CANCELLED/ });
+  t.match(await catalog.run(id), { status: 'failed', error: /^SLUICE_DISCOVERY_CANCELLED/ });
 });

@@ -128,6 +128,20 @@ t.test('reads spread over the replicas, writes and unsure work go to the primary
   await c.end();
 });
 
+t.test("25006 from a client's own BEGIN READ ONLY on the primary leaves it primary", async (t) => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('SET sluice.route = primary');
+  await c.query('BEGIN READ ONLY');
+  await t.rejects(c.query(`INSERT INTO items (v) VALUES ('read-only')`), { code: '25006' });
+  await c.query('ROLLBACK');
+  await c.query('RESET sluice.route');
+  await c.end();
+  t.equal(roles(), 'primary,replica,replica', 'the error alone changes no role (it asks for a probe)');
+  const writes = await tally(`INSERT INTO items (v) VALUES ('after 25006') RETURNING current_setting('port') AS port`, 4);
+  t.strictSame([...writes.keys()], [portOf(cluster.primary)], 'writes go on to the primary, no failover wait');
+});
+
 t.test('a slow replica gets proportionally less work, without being ejected', async (t) => {
   relay.delayMs = 20;
   t.teardown(() => { relay.delayMs = 0; });

@@ -39,7 +39,7 @@ t.test('a value outside a set lists the choices', async (t) => {
   t.strictSame(await issuesOf(source({ pool: '{ mode: tx }' })), ['sources.bench.pool.mode: must be one of session, transaction, statement (got "tx")']);
   t.strictSame(await issuesOf(source({ host: '{ host: h, role: leader }' })), ['sources.bench.hosts[0].role: must be one of primary, replica, auto (got "leader")']);
   t.strictSame(await issuesOf(`${source()}log: { level: verbose }`), ['log.level: must be one of trace, debug, info, warn, error, fatal (got "verbose")']);
-  t.strictSame(await issuesOf(source().replace('kind: postgres', 'kind: oracle')), ['sources.bench.kind: must be one of postgres, redis, mysql, s3, mongodb (got "oracle")']);
+  t.strictSame(await issuesOf(source().replace('kind: postgres', 'kind: oracle')), ['sources.bench.kind: must be one of postgres, redis, mysql, s3, mongodb, snowflake (got "oracle")']);
 });
 
 t.test('an unknown key is an error everywhere, listing the known keys', async (t) => {
@@ -56,7 +56,7 @@ t.test('an unknown key is an error everywhere, listing the known keys', async (t
 
 t.test('a missing required key says what belongs there', async (t) => {
   t.strictSame(await issuesOf(source({ host: '{ port: 5432 }' })), ['sources.bench.hosts[0].host: required key is missing; expected a non-empty string']);
-  t.strictSame(await issuesOf(source().replace('    kind: postgres\n', '')), ['sources.bench.kind: required key is missing; expected one of postgres, redis, mysql, s3, mongodb']);
+  t.strictSame(await issuesOf(source().replace('    kind: postgres\n', '')), ['sources.bench.kind: required key is missing; expected one of postgres, redis, mysql, s3, mongodb, snowflake']);
   t.strictSame(await issuesOf(source().replace(/ {4}users:\n.*\n/, '')), ['sources.bench.users: required key is missing; expected a non-empty list of users ({ name, password, ... })']);
   t.strictSame(await issuesOf('log: { level: info }'), ['sources: required key is missing; expected a mapping from source name to source settings, with at least one source']);
 });

@@ -136,5 +136,5 @@ t.test('postgres and redis sources side by side', async (t) => {
     users: [{ name: u, password: p }]
     pool: { size: 0 }
 `), ['sources.app.pool.size: must be an integer ≥ 1 (got 0)'], 'postgres issues keep their wording');
-  t.strictSame(await issuesOf('sources: { x: 3 }'), ['sources.x: must be a mapping of source settings with kind: postgres, redis, mysql, s3 or mongodb (got 3)']);
+  t.strictSame(await issuesOf('sources: { x: 3 }'), ['sources.x: must be a mapping of source settings with kind: postgres, redis, mysql, s3, mongodb or snowflake (got 3)']);
 });

@@ -114,7 +114,7 @@ t.test('a reference that fills a number field is read as a number', async (t) =>
 
 t.test('references are substituted before validation, in values only', async (t) => {
   t.strictSame(await issuesOf(yaml().replace('kind: postgres', 'kind: "${env:KIND}"'), { env: { KIND: 'oracle' } }), [
-    'sources.bench.kind: must be one of postgres, redis, mysql, s3, mongodb (got "oracle")',
+    'sources.bench.kind: must be one of postgres, redis, mysql, s3, mongodb, snowflake (got "oracle")',
   ]);
   const keyed = await parseConfig(yaml().replace('bench:', '"${env:NAME}":'), 'refs.yaml', { env: { NAME: 'x' } });
   t.strictSame(Object.keys(keyed.sources), ['${env:NAME}'], 'a key is taken as written');

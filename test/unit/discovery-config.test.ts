@@ -1,5 +1,7 @@
 import t from 'tap';
 import { parseConfig } from '../../src/config/load.js';
+import { showValue } from '../../src/config/issue-text.js';
+import { redactConfig } from '../../src/log.js';
 
 const base = `
 sources:
@@ -37,4 +39,12 @@ t.test('mistakes are reported with their key path', async (t) => {
   await t.rejects(parseConfig(`${base}discovery: { rules: [{ type: bad, pattern: "(" }] }\n`, 'test'), { message: /discovery\.rules\[0\]: classification rule "bad" has an invalid regular expression/ });
   await t.rejects(parseConfig(`${base}discovery: { strategy: reckless }\n`, 'test'), { code: 'SLUICE_CONFIG_INVALID' });
   await t.rejects(parseConfig(`${base}discovery: { rules: [{ type: x, check: crc32 }] }\n`, 'test'), { code: 'SLUICE_CONFIG_INVALID' });
+});
+
+t.test('a postgres:// catalog is kept as written and its password never shown', async (t) => {
+  const config = await parseConfig(`${base}discovery:\n  catalog: postgres://sluice:s3cret@meta.internal:5432/catalog\n`, 'test');
+  t.equal(config.discovery?.catalog, 'postgres://sluice:s3cret@meta.internal:5432/catalog');
+  t.equal(redactConfig(config).discovery?.catalog, 'postgres://sluice:***@meta.internal:5432/catalog');
+  t.equal(showValue('postgresql://sluice:s3cret@meta/catalog', ['discovery', 'catalog']), '"postgresql://sluice:***@meta/catalog"', 'reload diffs and config issues mask it too');
+  t.equal(showValue('/var/lib/sluice/catalog.db', ['discovery', 'catalog']), '"/var/lib/sluice/catalog.db"');
 });

@@ -1,11 +1,7 @@
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { diffCatalog } from '../../src/discovery/catalog/diff.js';
 import { fingerprint } from '../../src/discovery/catalog/fingerprint.js';
-import { CatalogStore } from '../../src/discovery/catalog/store.js';
 import type { DatasetInfo, FieldInfo } from '../../src/discovery/types.js';
 
 const field = (name: string, type = 'integer', position = 1): FieldInfo => ({ name, type, nullable: true, default: null, comment: null, position });
@@ -55,40 +51,4 @@ t.test('property: a catalog diffed with itself is empty; every dataset change is
     return added.every((a) => !names(x).has(a) && names(y).has(a)) && removed.every((r) => names(x).has(r) && !names(y).has(r))
       && added.length + removed.length === [...names(x)].filter((n) => !names(y).has(n)).length + [...names(y)].filter((n) => !names(x).has(n)).length;
   }));
-});
-
-t.test('store: each run is a version; unchanged datasets share one row; changes are kept', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-catalog-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const store = new CatalogStore(join(dir, 'c.db'));
-  t.teardown(() => store.close());
-  const v1 = [table('a', [field('id')]), table('b', [field('id')])];
-  const r1 = store.startRun('src', 'balanced', 'api', 1000);
-  store.commitVersion('src', r1, v1, diffCatalog([], v1), {}, 1000);
-  const v2 = [table('a', [field('id'), field('x', 'text', 2)]), table('b', [field('id')], { rowEstimate: 77 })];
-  const r2 = store.startRun('src', 'balanced', 'schedule', 2000);
-  t.match(store.run(r2), { status: 'running', trigger: 'schedule' });
-  store.commitVersion('src', r2, v2, diffCatalog(store.current('src'), v2), {}, 2000);
-  t.match(store.run(r2), { status: 'succeeded', datasets: 2, changed: 1, changes: 1 });
-  t.strictSame(store.current('src').map((d) => [d.name, d.fields.length, d.rowEstimate]), [['a', 2, 10], ['b', 1, 77]]);
-  t.strictSame(store.changes('src', 1500, 10).map((c) => [c.kind, c.field, c.runId]), [['field_added', 'x', r2]]);
-  t.equal(store.changes('src', 0, 10).length, 3, 'the first run recorded both datasets as added');
-  const failed = store.startRun('src', 'balanced', 'api', 3000);
-  store.finishRun(failed, { status: 'failed', error: 'boom' }, 3001);
-  t.equal(store.current('src').length, 2, 'a failed run leaves the current version alone');
-  t.match(store.summaries(['src'], 3002), [{ source: 'src', datasets: 2, lastRun: { id: failed, status: 'failed' } }]);
-  t.match(store.search('x', 10), [{ source: 'src', dataset: { name: 'a' } }]);
-  t.strictSame(store.search('100%_', 10), [], 'LIKE wildcards in the query are literal');
-});
-
-t.test('store: a run left running by a crash is failed when the catalog reopens', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-catalog-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const first = new CatalogStore(join(dir, 'c.db'));
-  const id = first.startRun('src', 'balanced', 'api');
-  first.close();
-  const again = new CatalogStore(join(dir, 'c.db'));
-  t.match(again.run(id), { status: 'failed', error: /restart/ });
-  again.close();
-  t.throws(() => new CatalogStore(join(dir, 'missing', 'dir', 'c.db')), { code: 'SLUICE_DISCOVERY_CATALOG' });
 });

@@ -53,3 +53,12 @@ t.test('relationship candidates from names and types', async (t) => {
   t.ok(inferredRelationship(c, 0.3, 40).confidence < 0.5, 'values mostly missing from the parent sink the guess');
   t.equal(inferredRelationship(c, null, 0).confidence, 0.5);
 });
+
+t.test('upper-case Snowflake names: ID is no distinctive key, NUMBER(p,s) is numeric', async (t) => {
+  const customers = d('CUSTOMERS', [f('ID', 'NUMBER(38,0)')], ['ID']);
+  const reviews = d('REVIEWS', [f('ID', 'NUMBER(38,0)'), f('CUSTOMER_ID', 'NUMBER(38,0)')], []);
+  t.strictSame(inferCandidates([customers, reviews]).map((c) => `${c.child.name}.${c.column}->${c.parent.name}.${c.parentColumn}`), ['REVIEWS.CUSTOMER_ID->CUSTOMERS.ID']);
+  t.equal(typeFamily('NUMBER(10,2)'), 'numeric');
+  t.ok(isNumericType('NUMBER(38,0)'));
+  t.match(profileColumn(['9.50', '10.25', null], 'NUMBER(10,2)', null), { min: 9.5, max: 10.25 });
+});

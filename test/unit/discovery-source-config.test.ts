@@ -33,3 +33,29 @@ t.test('unknown keys and a missing bucket are config errors', async (t) => {
   await t.rejects(parseConfig('sources:\n  lake: { kind: s3 }\n', 'test'), /bucket/);
   await t.rejects(parseConfig('sources:\n  docs: { kind: mongodb, hosts: [] }\n', 'test'), /hosts/);
 });
+
+t.test('kind: snowflake resolves with a password or a key pair, never both, and is redacted', async (t) => {
+  const config = await parseConfig(`
+sources:
+  dw:
+    kind: snowflake
+    account: myorg-acct
+    user: DISCOVERY
+    password: hunter2
+    warehouse: WH
+    databases: [SHOP, RAW]
+`, 'test');
+  t.strictSame(config.sources['dw'], {
+    kind: 'snowflake', name: 'dw', hosts: [], users: [], account: 'myorg-acct', user: 'DISCOVERY', password: 'hunter2', warehouse: 'WH',
+    databases: ['SHOP', 'RAW'], access_url: 'https://myorg-acct.snowflakecomputing.com',
+  });
+  t.match(discoveryTarget(config.sources['dw']!), { kind: 'snowflake', host: 'myorg-acct.snowflakecomputing.com', port: 443, user: 'DISCOVERY', password: 'hunter2', snowflake: { databases: ['SHOP', 'RAW'] } });
+  t.notOk(JSON.stringify(redactConfig(config)).includes('hunter2'));
+  const keyed = await parseConfig('sources:\n  dw: { kind: snowflake, account: a, user: u, private_key: "-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----", private_key_passphrase: pp }\n', 'test');
+  t.notOk(JSON.stringify(redactConfig(keyed)).includes('MIIE'), 'the key is redacted');
+  t.notOk(JSON.stringify(redactConfig(keyed)).includes('"pp"'), 'and its passphrase');
+  await t.rejects(parseConfig('sources:\n  dw: { kind: snowflake, account: a, user: u }\n', 'test'), /set exactly one of password and private_key/);
+  await t.rejects(parseConfig('sources:\n  dw: { kind: snowflake, account: a, user: u, password: p, private_key: "-----BEGIN x" }\n', 'test'), /set exactly one of password and private_key/);
+  await t.rejects(parseConfig('sources:\n  dw: { kind: snowflake, account: a, user: u, password: p, private_key: not-pem }\n', 'test'), /private_key/);
+  await t.rejects(parseConfig('sources:\n  dw: { kind: snowflake, account: a, user: u, password: p, databases: [\'a"b\'] }\n', 'test'), /databases/);
+});

@@ -175,15 +175,22 @@ t.test('backoff grows with the streak, stays under the cap, jitter only shortens
   t.equal(ejectionBackoffMs(1_000, 1_000, 60_000, 0, () => 0), 60_000, 'huge streaks stay at the cap');
 });
 
-t.test('25006 on a host thought primary turns it into a replica without hurting its health', async (t) => {
+t.test('25006 on a host thought primary asks for a probe; the error alone changes neither role nor health', async (t) => {
   const { health, events } = setup({}, 'primary');
+  const wanted: string[] = [];
+  health.listen({ probeWanted: (h, reason) => wanted.push(`${h.key}: ${reason}`) });
   health.recordFailure('readOnlyOnPrimary');
-  t.equal(health.role, 'replica');
+  t.equal(health.role, 'primary', "a client's own BEGIN READ ONLY raises 25006 on a real primary too");
   t.equal(health.state, 'healthy');
   t.equal(health.errorRate(), 0);
+  t.same(events, []);
+  t.equal(wanted.length, 1);
+  t.match(wanted[0], /25006/);
+  health.recordProbe({ latencyMs: 1, inRecovery: true, lagSeconds: 0 });
+  t.equal(health.role, 'replica', 'the probe it asked for decides');
+  t.same(events, ['role primary->replica']);
   health.recordFailure('readOnlyOnPrimary');
-  t.same(events, ['role primary->replica'], 'fires once');
-  t.equal(health.roleChanges, 1);
+  t.equal(wanted.length, 1, 'no probe asked for on a host already known a replica');
   health.recordProbe({ latencyMs: 1, inRecovery: false, lagSeconds: null });
   t.equal(health.role, 'primary', 'a later probe is believed');
   health.recordProbe({ latencyMs: 1, inRecovery: null, lagSeconds: 3 });
@@ -217,9 +224,13 @@ t.test('in-flight, utilisation, score and snapshot', async (t) => {
   t.equal(health.inFlight, 0, 'never below zero');
   health.begin();
   health.recordSuccess(10);
-  health.utilisation = 0.5;
+  let leased = 1;
+  health.utilisationOf = () => leased / 2;
   const s = health.snapshot();
   t.match(s, { key: 'db1:5432', state: 'healthy', role: 'unknown', inFlight: 1, utilisation: 0.5, latencyEwma: 10, errorRate: 0, retryAt: null });
+  leased = 2;
+  t.equal(health.utilisation, 1, 'read from the pools each time, never a stale copy');
+  t.equal(health.snapshot().utilisation, 1);
   t.equal(s.score, loadScore(10, 1, 2));
   t.equal(s.score, 10, '10 ms × 2 in flight ÷ weight 2');
   const states: HealthState[] = ['healthy', 'degraded', 'down', 'half-open', 'draining'];

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { HostHealth } from '../../src/health/host-health.js';
-import { Prober, type ProbeTarget } from '../../src/health/prober.js';
+import { ON_DEMAND_GAP_MS, Prober, type ProbeTarget } from '../../src/health/prober.js';
 import type { Timers } from '../../src/health/timers.js';
 import type { ProbeResult } from '../../src/health/types.js';
 
@@ -45,7 +45,7 @@ function setup(opts: { ejectAfterProbeFailures?: number; ejectBaseMs?: number } 
   }));
   const probe = (host: string, signal: AbortSignal): Promise<ProbeResult> =>
     new Promise((resolve, reject) => calls.push({ host, signal, resolve, reject }));
-  const prober = new Prober(targets, probe, { intervalMs: 1_000, timeoutMs: 300, timers: time });
+  const prober = new Prober(targets, probe, { intervalMs: 1_000, timeoutMs: 300, timers: time, now: time.clock.now });
   return { time, calls, targets, prober };
 }
 
@@ -70,6 +70,33 @@ t.test('probes every interval and feeds the trackers', async (t) => {
   await time.advance(5_000);
   t.equal(calls.length, 0, 'no rounds after stop');
   t.equal(time.count, 0, 'no timer left behind');
+});
+
+t.test('25006 on a host thought primary gets it probed at once, not faster than the on-demand gap', async (t) => {
+  const { time, calls, targets, prober } = setup();
+  const primary: ProbeResult = { latencyMs: 1, inRecovery: false, lagSeconds: null };
+  const a = targets[0]!.health;
+  a.recordFailure('readOnlyOnPrimary');
+  t.equal(calls.length, 0, 'nothing before start()');
+  prober.start();
+  for (const c of calls.splice(0)) c.resolve(primary);
+  await settle();
+  t.equal(a.role, 'primary');
+  a.recordFailure('readOnlyOnPrimary');
+  t.equal(calls.length, 0, 'the round-start probe began less than the gap ago');
+  await time.advance(ON_DEMAND_GAP_MS);
+  a.recordFailure('readOnlyOnPrimary');
+  t.same(calls.map((c) => c.host), ['a'], 'probed now, between rounds');
+  a.recordFailure('readOnlyOnPrimary');
+  t.equal(calls.length, 1, 'never overlapping the running probe');
+  calls.splice(0)[0]!.resolve({ latencyMs: 1, inRecovery: true, lagSeconds: 0 });
+  await settle();
+  t.equal(a.role, 'replica', 'the probe found it demoted');
+  t.equal(prober.onDemand, 1);
+  await prober.stop();
+  targets[1]!.health.recordProbe(primary);
+  targets[1]!.health.recordFailure('readOnlyOnPrimary');
+  t.equal(calls.length, 0, 'no probes after stop');
 });
 
 t.test('a probe still running is never overlapped, and times out with an abort', async (t) => {

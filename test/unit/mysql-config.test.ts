@@ -7,6 +7,7 @@ import t from 'tap';
 import { ConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import { redactConfig } from '../../src/log.js';
+import { CLIENT_TLS_DISABLED } from '../../src/config/tls.js';
 
 async function issuesOf(yaml: string): Promise<readonly string[]> {
   try {
@@ -34,7 +35,7 @@ t.test('defaults', async (t) => {
   const config = await parseConfig(mysql(), 'test.yaml', { env: {} });
   t.same(config.listeners.mysql, {
     listen: { host: '127.0.0.1', port: 6033 }, max_client_conn: 10000, client_login_timeout: 15000,
-    max_packet_size: 64 * 1024 * 1024, auth: 'mysql_native_password',
+    max_packet_size: 64 * 1024 * 1024, auth: 'mysql_native_password', client_tls: CLIENT_TLS_DISABLED,
   });
   const shop = config.sources.shop!;
   if (shop.kind !== 'mysql') throw new Error('kind');
@@ -62,4 +63,14 @@ t.test('errors', async (t) => {
   t.match((await issuesOf(mysql().replace('    hosts: [{ host: db1 }]\n', ''))).join('\n'), /hosts/);
   t.match((await issuesOf(mysql().replace('[{ name: app, password: pw }]', '[{ name: app, password: a }, { name: app, password: b }]'))).join('\n'), /duplicate user "app"/);
   t.match((await issuesOf(`${mysql()}\nadmin: { listen: 127.0.0.1:6033, auth: none }`)).join('\n'), /listeners\.mysql\.listen: 127\.0\.0\.1:6033 is already used by admin\.listen/);
+});
+
+t.test('routing: the postgres keys, durations resolved; a bad one names its path', async (t) => {
+  const config = await parseConfig(mysql('    routing: { read_write_split: true, replica_lag_max: 2s, failover_timeout: 500ms }'), 'test.yaml', { env: {} });
+  const shop = config.sources.shop!;
+  t.same(shop.kind === 'mysql' && shop.routing, { read_write_split: true, prefer_zones: [], replica_lag_max: 2000, primary_reads: 'fallback', failover_timeout: 500 });
+  const without = (await parseConfig(mysql(), 'test.yaml', { env: {} })).sources.shop!;
+  t.equal(without.kind === 'mysql' && without.routing, undefined, 'absent: no routing block');
+  const issues = await issuesOf(mysql('    routing: { primary_reads: sometimes }'));
+  t.match(issues.join('\n'), /sources\.shop\.routing\.primary_reads/);
 });

@@ -89,11 +89,13 @@ t.test('the same primary coming back ends the gap without counting a failover', 
   t.equal(tracker.failovers, 0);
 });
 
-t.test('25006 on the primary starts a wait; draining the primary holds writes', async (t) => {
+t.test('a probe after 25006 finding the primary demoted starts a wait; draining the primary holds writes', async (t) => {
   const { hosts, tracker } = cluster(['primary', 'replica']);
   const [p, r] = hosts as [HostHealth, HostHealth];
   p.recordFailure('readOnlyOnPrimary');
-  t.equal(tracker.primary, null, 'demoted behind our back');
+  t.equal(tracker.primary, p, 'the error alone proves nothing');
+  p.recordProbe({ latencyMs: 1, inRecovery: true, lagSeconds: 0 });
+  t.equal(tracker.primary, null, 'demoted behind our back, as the probe it asked for shows');
   const wait = tracker.waitForPrimary(1_000);
   r.recordProbe(promoted);
   t.equal(await wait, r);

@@ -10,7 +10,7 @@ interface Fake {
   zone: string;
   weight: number;
   spare: number;
-  health: { state: HealthState; role: ObservedRole; latencyEwma: number; inFlight: number; lagSeconds: number | null };
+  health: { state: HealthState; role: ObservedRole; latencyEwma: number; inFlight: number; lagSeconds: number | null; utilisation?: number };
 }
 
 function host(name: string, over: Partial<Omit<Fake, 'health'>> & Partial<Fake['health']> = {}): HostCandidate<string> & Fake {
@@ -168,6 +168,18 @@ t.test('a host without a latency sample is scored as the slowest known', async (
   t.equal(pick(chooser(), [fresh, known], 'read'), 'known', '5×4 loses to 5×2');
   fresh.health.inFlight = 0;
   t.equal(pick(chooser(), [fresh, known], 'read'), 'fresh');
+});
+
+t.test('a host whose pools are full is saturated though its spare figure says otherwise: spill to the next tier', async (t) => {
+  const c = chooser({ prefer_zones: ['near', 'mid'] });
+  const near = host('near', { zone: 'near', spare: Infinity });
+  const mid = host('mid', { zone: 'mid', spare: Infinity });
+  near.health.utilisation = 0.75;
+  t.equal(pick(c, [mid, near], 'read'), 'near', 'room left: the first tier');
+  near.health.utilisation = 1;
+  t.equal(pick(c, [mid, near], 'read'), 'mid', 'full: spill');
+  mid.health.utilisation = 1.25;
+  t.match(c.choose([mid, near], 'read'), { ok: true, host: 'near', saturated: true, tier: 0 }, 'all full: queue in the first tier');
 });
 
 t.test('tiers: spill to the next only when the earlier one is saturated or unhealthy', async (t) => {

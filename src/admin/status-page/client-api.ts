@@ -1,5 +1,5 @@
 /**
- * Browser code of the status page, part 1 of 4 (page.ts joins them in one inline script):
+ * Browser code of the status page, part 1 of 5 (page.ts joins them in one inline script):
  * calls to the JSON API with the bearer token, when there is one.
  * Written as plain JavaScript text because the page has no build step and loads nothing else.
  */

@@ -1,5 +1,5 @@
 /**
- * Browser code of the status page, part 2 of 4: a line chart on <canvas> over a time window.
+ * Browser code of the status page, part 2 of 5: a line chart on <canvas> over a time window.
  * Hand-written because the page loads no library; it only needs lines, gaps and a few labels.
  */
 export const CLIENT_CHART = String.raw`

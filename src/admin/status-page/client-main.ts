@@ -1,5 +1,5 @@
 /**
- * Browser code of the status page, part 4 of 4: polls the JSON API, keeps the history the
+ * Browser code of the status page, part 5 of 5: polls the JSON API, keeps the history the
  * charts draw from, and asks for a token when the API answers 401.
  */
 export const CLIENT_MAIN = String.raw`
@@ -99,8 +99,8 @@ function askForToken(err) {
 async function refresh() {
   if (state.paused) return;
   try {
-    const [pools, stats, hosts, history] = await Promise.all([
-      api('/v1/pools'), api('/v1/stats'), api('/v1/hosts'), api('/v1/stats/history?since=' + state.lastAt),
+    const [pools, stats, hosts, history, discovery] = await Promise.all([
+      api('/v1/pools'), api('/v1/stats'), api('/v1/hosts'), api('/v1/stats/history?since=' + state.lastAt), api('/v1/discovery/status'),
     ]);
     if (state.version === null) {
       state.version = await api('/v1/version');
@@ -109,6 +109,7 @@ async function refresh() {
     renderPools($('pools'), pools, stats);
     renderHosts($('hosts'), hosts);
     mergeHistory(history);
+    renderDiscovery($('discovery-section'), $('discovery'), discovery, history.now);
     updateSourceChoice();
     drawCharts();
     tickUptime();

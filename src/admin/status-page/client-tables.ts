@@ -1,5 +1,5 @@
 /**
- * Browser code of the status page, part 3 of 4: the pools and hosts tables, PostgreSQL and
+ * Browser code of the status page, part 3 of 5: the pools and hosts tables, PostgreSQL and
  * Redis sources alike (a Redis pool's queries are its commands). Cells carry data-field names
  * (the API's field names) so tests and scripts can read them back.
  */

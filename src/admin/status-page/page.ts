@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { CLIENT_API } from './client-api.js';
 import { CLIENT_CHART } from './client-chart.js';
+import { CLIENT_DISCOVERY } from './client-discovery.js';
 import { CLIENT_MAIN } from './client-main.js';
 import { CLIENT_TABLES } from './client-tables.js';
 import { STYLE } from './style.js';
 
 // The parts share one function scope: api and chart helpers first, the code that uses them last.
-const SCRIPT = `(() => {\n'use strict';\n${CLIENT_API}${CLIENT_CHART}${CLIENT_TABLES}${CLIENT_MAIN}})();\n`;
+const SCRIPT = `(() => {\n'use strict';\n${CLIENT_API}${CLIENT_CHART}${CLIENT_TABLES}${CLIENT_DISCOVERY}${CLIENT_MAIN}})();\n`;
 
 function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -89,6 +90,17 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     <table id="hosts-table">
       <thead><tr><th>source</th><th>protocol</th><th>host</th><th>role</th><th>zone</th><th>state</th><th>health</th><th>reports</th><th>disabled</th><th class="num">connections</th></tr></thead>
       <tbody id="hosts"></tbody>
+    </table>
+  </section>
+  <section id="discovery-section" hidden>
+    <h2>Discovery</h2>
+    <table id="discovery-table">
+      <thead>
+        <tr><th></th><th class="group" colspan="4">last run</th><th colspan="3"></th></tr>
+        <tr><th>source</th><th>status</th><th>started</th><th class="num">duration</th><th class="num">datasets</th>
+          <th>next run</th><th class="num">changes, 24 h</th><th>latest changes</th></tr>
+      </thead>
+      <tbody id="discovery"></tbody>
     </table>
   </section>
 </main>

@@ -24,6 +24,9 @@ th.group { text-align: center; border-bottom: 0; padding-bottom: 0; }
 td.num, th.num { text-align: right; }
 td.warn { color: #b45309; font-weight: 600; }
 td.empty { color: var(--muted); text-align: center; }
+td.muted, li.muted { color: var(--muted); }
+ul.changes { margin: 2px 0 0; padding-left: 0; list-style: none; font-size: 12px; }
+#discovery td { vertical-align: top; }
 tbody tr:hover { background: #f9fafb; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 12px; font-weight: 600; }
 .badge.ok { background: #dcfce7; color: #166534; }

@@ -1,18 +1,20 @@
 /**
- * The discovery catalog in SQLite (better-sqlite3): runs, dataset versions, field analyses,
- * relationships and change events. Synchronous by design: each call is a short indexed
- * statement, and a run's whole version is written in one transaction so readers never see
- * half a run.
+ * The discovery catalog: runs, dataset versions, field analyses, relationships and change
+ * events, in SQLite (a file path, the default) or PostgreSQL (a `postgres://` URL). One store
+ * over a small SQL driver per backend; a run's whole version is written in one transaction
+ * with its success, so readers never see half a run.
  */
-import Database from 'better-sqlite3';
 import { DiscoveryError } from '../errors.js';
-import type { DatasetInfo, Relationship } from '../types.js';
-import { datasetId } from '../types.js';
-import { CATALOG_DDL, CATALOG_VERSION } from './ddl.js';
+import type { SkippedDataset } from '../progress.js';
+import { datasetId, type DatasetInfo, type Relationship } from '../types.js';
+import { CATALOG_VERSION, POSTGRES_DDL, SQLITE_DDL } from './ddl.js';
 import type { CatalogDiff } from './diff.js';
 import { fingerprint } from './fingerprint.js';
-import type { SkippedDataset } from '../progress.js';
+import { describeCatalog, isPostgresCatalog } from './location.js';
+import { PostgresDriver } from './postgres-driver.js';
 import type { FieldAnalysis, RunRecord, RunStatus, RunTimings, RunTrigger, SourceSummary, StoredChange } from './records.js';
+import type { SqlDriver, Statement } from './sql-driver.js';
+import { SqliteDriver } from './sqlite-driver.js';
 
 interface RunRow {
   id: number; source: string; strategy: string; trigger: RunTrigger; status: RunStatus; started_at: number; finished_at: number | null;
@@ -30,6 +32,13 @@ function toRun(r: RunRow): RunRecord {
   };
 }
 
+/** A lost catalog database (PostgreSQL restarting, a full disk) surfaces with the catalog's own code. */
+function catalogFailed(err: unknown): never {
+  throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `the discovery catalog failed: ${(err as Error).message}`, { cause: err });
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
 export interface RunOutcome {
   status: Exclude<RunStatus, 'running'>;
   error?: string;
@@ -38,122 +47,161 @@ export interface RunOutcome {
   timings?: RunTimings;
 }
 
-export class CatalogStore {
-  private readonly db: Database.Database;
+const SELECT_RUNS = `SELECT id, source, strategy, "trigger", status, started_at, finished_at, error, datasets, changed, profiled, skipped, changes, timings FROM runs`;
+const FINISH_RUN = 'UPDATE runs SET status = ?, error = ?, profiled = ?, skipped = ?, timings = ?, finished_at = ? WHERE id = ?';
+const LAST_SUCCEEDED = `SELECT max(id) AS id FROM runs WHERE source = ? AND status = 'succeeded'`;
 
-  constructor(path: string) {
+export class CatalogStore {
+  private readonly startup: Promise<void>;
+
+  private constructor(private readonly driver: SqlDriver, readonly location: string) {
+    // A run still marked running was cut short by a restart; it will never finish.
+    this.startup = driver.batch([
+      ['INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', ['version', String(CATALOG_VERSION)]],
+      [`UPDATE runs SET status = 'failed', error = 'interrupted by a restart', finished_at = started_at WHERE status = 'running'`, []],
+    ]).catch((err: unknown) => {
+      throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${describeCatalog(location)}: ${(err as Error).message}; check discovery.catalog, that the database accepts the connection and that its user may create tables`, { cause: err });
+    });
+    this.startup.catch(() => {});
+  }
+
+  /**
+   * A file path opens (or creates) a SQLite catalog at once and throws when it cannot; a
+   * `postgres://` URL connects in the background: `opened()` says whether it could.
+   */
+  static open(location: string): CatalogStore {
+    if (isPostgresCatalog(location)) return new CatalogStore(new PostgresDriver(location, POSTGRES_DDL), location);
     try {
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.exec(CATALOG_DDL);
-      this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('version', String(CATALOG_VERSION));
-      // A run still marked running was cut short by a restart; it will never finish.
-      this.db.prepare(`UPDATE runs SET status = 'failed', error = 'interrupted by a restart', finished_at = started_at WHERE status = 'running'`).run();
+      return new CatalogStore(new SqliteDriver(location, SQLITE_DDL), location);
     } catch (err) {
-      throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${path}: ${(err as Error).message}; check discovery.catalog and the directory's permissions`, { cause: err });
+      throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${location}: ${(err as Error).message}; check discovery.catalog and the directory's permissions`, { cause: err });
     }
   }
 
-  startRun(source: string, strategy: string, trigger: RunTrigger, at = Date.now()): number {
-    const info = this.db.prepare(`INSERT INTO runs (source, strategy, trigger, status, started_at) VALUES (?, ?, ?, 'running', ?)`).run(source, strategy, trigger, at);
-    return Number(info.lastInsertRowid);
+  /** Resolves once the catalog is ready; rejects with SLUICE_DISCOVERY_CATALOG when it cannot be. */
+  opened(): Promise<void> {
+    return this.startup;
   }
 
-  finishRun(id: number, outcome: RunOutcome, at = Date.now()): void {
-    this.db.prepare('UPDATE runs SET status = ?, error = ?, profiled = ?, skipped = ?, timings = ?, finished_at = ? WHERE id = ?')
-      .run(outcome.status, outcome.error ?? null, outcome.profiled ?? 0, JSON.stringify(outcome.skipped ?? []), outcome.timings ? JSON.stringify(outcome.timings) : null, at, id);
+  private async all<R>(sql: string, params: readonly (string | number | null)[] = []): Promise<R[]> {
+    await this.startup;
+    return this.driver.all<R>(sql, params).catch(catalogFailed);
   }
 
-  run(id: number): RunRecord | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  private async get<R>(sql: string, params: readonly (string | number | null)[] = []): Promise<R | undefined> {
+    return (await this.all<R>(sql, params))[0];
+  }
+
+  private async batch(statements: readonly Statement[]): Promise<void> {
+    await this.startup;
+    await this.driver.batch(statements).catch(catalogFailed);
+  }
+
+  async startRun(source: string, strategy: string, trigger: RunTrigger, at = Date.now()): Promise<number> {
+    const row = await this.get<{ id: number }>(`INSERT INTO runs (source, strategy, "trigger", status, started_at) VALUES (?, ?, ?, 'running', ?) RETURNING id`, [source, strategy, trigger, at]);
+    return row!.id;
+  }
+
+  private finishStatement(id: number, outcome: RunOutcome, at: number): Statement {
+    return [FINISH_RUN, [outcome.status, outcome.error ?? null, outcome.profiled ?? 0, JSON.stringify(outcome.skipped ?? []), json(outcome.timings), at, id]];
+  }
+
+  async finishRun(id: number, outcome: RunOutcome, at = Date.now()): Promise<void> {
+    await this.batch([this.finishStatement(id, outcome, at)]);
+  }
+
+  async run(id: number): Promise<RunRecord | null> {
+    const row = await this.get<RunRow>(`${SELECT_RUNS} WHERE id = ?`, [id]);
     return row ? toRun(row) : null;
   }
 
-  runs(source: string | null, limit: number): RunRecord[] {
+  async runs(source: string | null, limit: number): Promise<RunRecord[]> {
     const rows = source === null
-      ? this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit)
-      : this.db.prepare('SELECT * FROM runs WHERE source = ? ORDER BY id DESC LIMIT ?').all(source, limit);
-    return (rows as RunRow[]).map(toRun);
+      ? await this.all<RunRow>(`${SELECT_RUNS} ORDER BY id DESC LIMIT ?`, [limit])
+      : await this.all<RunRow>(`${SELECT_RUNS} WHERE source = ? ORDER BY id DESC LIMIT ?`, [source, limit]);
+    return rows.map(toRun);
   }
 
-  private lastSucceeded(source: string): number | null {
-    const row = this.db.prepare(`SELECT max(id) AS id FROM runs WHERE source = ? AND status = 'succeeded'`).get(source) as { id: number | null };
-    return row.id;
+  private async lastSucceeded(source: string): Promise<number | null> {
+    return (await this.get<{ id: number | null }>(LAST_SUCCEEDED, [source]))?.id ?? null;
   }
 
   /** The datasets as the last successful run saw them. */
-  current(source: string): DatasetInfo[] {
-    const run = this.lastSucceeded(source);
+  async current(source: string): Promise<DatasetInfo[]> {
+    const run = await this.lastSucceeded(source);
     if (run === null) return [];
-    const rows = this.db.prepare('SELECT info FROM dataset_versions WHERE source = ? AND last_run = ? ORDER BY dataset').all(source, run) as { info: string }[];
+    const rows = await this.all<{ info: string }>('SELECT info FROM dataset_versions WHERE source = ? AND last_run = ? ORDER BY dataset', [source, run]);
     return rows.map((r) => JSON.parse(r.info) as DatasetInfo);
   }
 
   /**
    * Records what run `runId` saw and the change events against the previous version, in one
    * transaction; the run is marked succeeded in the same transaction so `current` moves atomically.
+   * Runs of one source are serial, so the previous version read first cannot move meanwhile.
    */
-  commitVersion(source: string, runId: number, datasets: readonly DatasetInfo[], diff: CatalogDiff, outcome: Omit<RunOutcome, 'status'>, at = Date.now()): void {
-    const previous = this.lastSucceeded(source);
-    const bump = this.db.prepare('UPDATE dataset_versions SET last_run = ?, info = ? WHERE source = ? AND dataset = ? AND last_run = ? AND fingerprint = ?');
-    const insert = this.db.prepare('INSERT INTO dataset_versions (source, dataset, fingerprint, info, first_run, last_run) VALUES (?, ?, ?, ?, ?, ?)');
-    const change = this.db.prepare('INSERT INTO changes (source, run_id, at, kind, dataset, field, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-    this.db.transaction(() => {
-      for (const d of datasets) {
-        const id = datasetId(d);
-        const print = fingerprint(d);
-        const info = JSON.stringify(d);
-        const moved = previous === null ? 0 : bump.run(runId, info, source, id, previous, print).changes;
-        if (moved === 0) insert.run(source, id, print, info, runId, runId);
-      }
-      for (const c of diff.changes) change.run(source, runId, at, c.kind, c.dataset, c.field, json(c.before), json(c.after));
-      this.db.prepare(`UPDATE runs SET datasets = ?, changed = ?, changes = ? WHERE id = ?`).run(datasets.length, diff.changed.size, diff.changes.length, runId);
-      this.finishRun(runId, { ...outcome, status: 'succeeded' }, at);
-    })();
+  async commitVersion(source: string, runId: number, datasets: readonly DatasetInfo[], diff: CatalogDiff, outcome: Omit<RunOutcome, 'status'>, at = Date.now()): Promise<void> {
+    const previous = await this.lastSucceeded(source);
+    const statements: Statement[] = [];
+    for (const d of datasets) {
+      const id = datasetId(d);
+      const print = fingerprint(d);
+      const info = JSON.stringify(d);
+      // An unchanged dataset moves its version row on; a new or changed one gets a row of its own.
+      if (previous !== null) statements.push(['UPDATE dataset_versions SET last_run = ?, info = ? WHERE source = ? AND dataset = ? AND last_run = ? AND fingerprint = ?', [runId, info, source, id, previous, print]]);
+      // Typed casts: PostgreSQL would read untyped parameters of a SELECT list as text.
+      statements.push([`INSERT INTO dataset_versions (source, dataset, fingerprint, info, first_run, last_run) SELECT ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
+        WHERE NOT EXISTS (SELECT 1 FROM dataset_versions WHERE source = ? AND dataset = ? AND last_run = ?)`, [source, id, print, info, runId, runId, source, id, runId]]);
+    }
+    for (const c of diff.changes) {
+      statements.push(['INSERT INTO changes (source, run_id, at, kind, dataset, field, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [source, runId, at, c.kind, c.dataset, c.field, json(c.before), json(c.after)]]);
+    }
+    statements.push(['UPDATE runs SET datasets = ?, changed = ?, changes = ? WHERE id = ?', [datasets.length, diff.changed.size, diff.changes.length, runId]]);
+    statements.push(this.finishStatement(runId, { ...outcome, status: 'succeeded' }, at));
+    await this.batch(statements);
   }
 
-  analysis(source: string, dataset: string): { fingerprint: string; fields: Record<string, FieldAnalysis> } | null {
-    const row = this.db.prepare('SELECT fingerprint, fields FROM analyses WHERE source = ? AND dataset = ?').get(source, dataset) as { fingerprint: string; fields: string } | undefined;
+  async analysis(source: string, dataset: string): Promise<{ fingerprint: string; fields: Record<string, FieldAnalysis> } | null> {
+    const row = await this.get<{ fingerprint: string; fields: string }>('SELECT fingerprint, fields FROM analyses WHERE source = ? AND dataset = ?', [source, dataset]);
     return row ? { fingerprint: row.fingerprint, fields: JSON.parse(row.fields) as Record<string, FieldAnalysis> } : null;
   }
 
   /** Fingerprint each dataset was last analysed at, without reading the analyses themselves. */
-  analysedFingerprints(source: string): Map<string, string> {
-    const rows = this.db.prepare('SELECT dataset, fingerprint FROM analyses WHERE source = ?').all(source) as { dataset: string; fingerprint: string }[];
+  async analysedFingerprints(source: string): Promise<Map<string, string>> {
+    const rows = await this.all<{ dataset: string; fingerprint: string }>('SELECT dataset, fingerprint FROM analyses WHERE source = ?', [source]);
     return new Map(rows.map((r) => [r.dataset, r.fingerprint]));
   }
 
-  saveAnalysis(source: string, dataset: string, print: string, runId: number, fields: Record<string, FieldAnalysis>): void {
-    this.db.prepare('INSERT OR REPLACE INTO analyses (source, dataset, fingerprint, run_id, fields) VALUES (?, ?, ?, ?, ?)').run(source, dataset, print, runId, JSON.stringify(fields));
+  async saveAnalysis(source: string, dataset: string, print: string, runId: number, fields: Record<string, FieldAnalysis>): Promise<void> {
+    await this.batch([[`INSERT INTO analyses (source, dataset, fingerprint, run_id, fields) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (source, dataset) DO UPDATE SET fingerprint = excluded.fingerprint, run_id = excluded.run_id, fields = excluded.fields`, [source, dataset, print, runId, JSON.stringify(fields)]]]);
   }
 
-  saveRelationships(source: string, runId: number, items: readonly Relationship[]): void {
-    this.db.prepare('INSERT OR REPLACE INTO relationships (source, run_id, items) VALUES (?, ?, ?)').run(source, runId, JSON.stringify(items));
+  async saveRelationships(source: string, runId: number, items: readonly Relationship[]): Promise<void> {
+    await this.batch([[`INSERT INTO relationships (source, run_id, items) VALUES (?, ?, ?)
+      ON CONFLICT (source) DO UPDATE SET run_id = excluded.run_id, items = excluded.items`, [source, runId, JSON.stringify(items)]]]);
   }
 
-  relationships(source: string): Relationship[] {
-    const row = this.db.prepare('SELECT items FROM relationships WHERE source = ?').get(source) as { items: string } | undefined;
+  async relationships(source: string): Promise<Relationship[]> {
+    const row = await this.get<{ items: string }>('SELECT items FROM relationships WHERE source = ?', [source]);
     return row ? JSON.parse(row.items) as Relationship[] : [];
   }
 
-  changes(source: string, since: number, limit: number): StoredChange[] {
-    const rows = this.db.prepare('SELECT * FROM changes WHERE source = ? AND at >= ? ORDER BY id LIMIT ?').all(source, since, limit) as
-      { id: number; run_id: number; at: number; kind: StoredChange['kind']; dataset: string; field: string | null; before: string | null; after: string | null }[];
+  async changes(source: string, since: number, limit: number): Promise<StoredChange[]> {
+    const rows = await this.all<{ id: number; run_id: number; at: number; kind: StoredChange['kind']; dataset: string; field: string | null; before: string | null; after: string | null }>(
+      'SELECT id, run_id, at, kind, dataset, field, before, after FROM changes WHERE source = ? AND at >= ? ORDER BY id LIMIT ?', [source, since, limit]);
     const parse = (v: string | null) => (v === null ? null : JSON.parse(v) as unknown);
     return rows.map((r) => ({ id: r.id, runId: r.run_id, at: r.at, kind: r.kind, dataset: r.dataset, field: r.field, before: parse(r.before), after: parse(r.after) }));
   }
 
   /** Current datasets of every source whose name, content or analysis mentions `q` (case-insensitive). */
-  search(q: string, limit: number): { source: string; dataset: DatasetInfo; analysis: Record<string, FieldAnalysis> | null }[] {
-    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = this.db.prepare(`
+  async search(q: string, limit: number): Promise<{ source: string; dataset: DatasetInfo; analysis: Record<string, FieldAnalysis> | null }[]> {
+    const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.all<{ source: string; info: string; analysis: string | null }>(`
       SELECT v.source, v.info, a.fields AS analysis FROM dataset_versions v
       JOIN (SELECT source, max(id) AS run FROM runs WHERE status = 'succeeded' GROUP BY source) r ON r.source = v.source AND r.run = v.last_run
       LEFT JOIN analyses a ON a.source = v.source AND a.dataset = v.dataset
-      WHERE v.dataset LIKE ? ESCAPE '\\' OR v.info LIKE ? ESCAPE '\\' OR a.fields LIKE ? ESCAPE '\\'
-      ORDER BY v.source, v.dataset LIMIT ?`).all(like, like, like, limit) as { source: string; info: string; analysis: string | null }[];
+      WHERE lower(v.dataset) LIKE ? ESCAPE '\\' OR lower(v.info) LIKE ? ESCAPE '\\' OR lower(a.fields) LIKE ? ESCAPE '\\'
+      ORDER BY v.source, v.dataset LIMIT ?`, [like, like, like, limit]);
     return rows.map((r) => ({
       source: r.source,
       dataset: JSON.parse(r.info) as DatasetInfo,
@@ -161,25 +209,26 @@ export class CatalogStore {
     }));
   }
 
-  summaries(sources: readonly string[], now = Date.now()): SourceSummary[] {
-    return sources.map((source) => {
-      const [last] = this.runs(source, 1);
-      const run = this.lastSucceeded(source);
-      const datasets = run === null ? 0 : (this.db.prepare('SELECT count(*) AS n FROM dataset_versions WHERE source = ? AND last_run = ?').get(source, run) as { n: number }).n;
-      const recent = (this.db.prepare('SELECT count(*) AS n FROM changes WHERE source = ? AND at >= ?').get(source, now - DAY_MS) as { n: number }).n;
+  async summaries(sources: readonly string[], now = Date.now()): Promise<SourceSummary[]> {
+    return Promise.all(sources.map(async (source) => {
+      const [last] = await this.runs(source, 1);
+      const run = await this.lastSucceeded(source);
+      const datasets = run === null ? 0 : (await this.get<{ n: number }>('SELECT count(*) AS n FROM dataset_versions WHERE source = ? AND last_run = ?', [source, run]))!.n;
+      const recent = (await this.get<{ n: number }>('SELECT count(*) AS n FROM changes WHERE source = ? AND at >= ?', [source, now - DAY_MS]))!.n;
       return { source, lastRun: last ?? null, datasets, changesSinceDay: recent };
-    });
+    }));
   }
 
   /** Totals for /metrics: runs by source and status, and change events by source. */
-  totals(): { runs: { source: string; status: RunStatus; n: number }[]; changes: { source: string; n: number }[] } {
+  async totals(): Promise<{ runs: { source: string; status: RunStatus; n: number }[]; changes: { source: string; n: number }[] }> {
     return {
-      runs: this.db.prepare('SELECT source, status, count(*) AS n FROM runs GROUP BY source, status').all() as { source: string; status: RunStatus; n: number }[],
-      changes: this.db.prepare('SELECT source, count(*) AS n FROM changes GROUP BY source').all() as { source: string; n: number }[],
+      runs: await this.all('SELECT source, status, count(*) AS n FROM runs GROUP BY source, status'),
+      changes: await this.all('SELECT source, count(*) AS n FROM changes GROUP BY source'),
     };
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    await this.startup.catch(() => {});
+    await this.driver.close();
   }
 }

@@ -15,11 +15,11 @@ export interface CatalogDatasetView extends Omit<DatasetInfo, 'fields' | 'name'>
   relationships: Relationship[];
 }
 
-export function catalogView(store: CatalogStore, source: string): { source: string; datasets: CatalogDatasetView[]; relationships: Relationship[] } {
-  const relationships = store.relationships(source);
-  const datasets = store.current(source).map((d) => {
+export async function catalogView(store: CatalogStore, source: string): Promise<{ source: string; datasets: CatalogDatasetView[]; relationships: Relationship[] }> {
+  const relationships = await store.relationships(source);
+  const datasets = await Promise.all((await store.current(source)).map(async (d) => {
     const id = datasetId(d);
-    const analysis = store.analysis(source, id)?.fields ?? {};
+    const analysis = (await store.analysis(source, id))?.fields ?? {};
     return {
       ...d,
       name: id,
@@ -27,7 +27,7 @@ export function catalogView(store: CatalogStore, source: string): { source: stri
       fields: d.fields.map((f) => ({ ...f, profile: analysis[f.name]?.profile ?? null, classifications: analysis[f.name]?.classifications ?? [] })),
       relationships: relationships.filter((r) => r.from.dataset === id || r.to.dataset === id),
     };
-  });
+  }));
   return { source, datasets, relationships };
 }
 
@@ -35,10 +35,10 @@ export function catalogView(store: CatalogStore, source: string): { source: stri
  * Datasets and fields across sources whose names, types, comments or classifications contain
  * `q`: `q=email` finds columns called email and columns whose values are e-mail addresses.
  */
-export function searchCatalog(store: CatalogStore, q: string, limit: number): { source: string; dataset: string; kind: string; fields: string[] }[] {
+export async function searchCatalog(store: CatalogStore, q: string, limit: number): Promise<{ source: string; dataset: string; kind: string; fields: string[] }[]> {
   const needle = q.toLowerCase();
   const has = (text: string | null) => text !== null && text.toLowerCase().includes(needle);
-  return store.search(q, limit).flatMap(({ source, dataset, analysis }) => {
+  return (await store.search(q, limit)).flatMap(({ source, dataset, analysis }) => {
     const classified = (name: string) => (analysis?.[name]?.classifications ?? []).some((c) => has(c.type));
     const fields = dataset.fields.filter((f) => has(f.name) || has(f.type) || has(f.comment) || classified(f.name)).map((f) => f.name);
     const hit = fields.length > 0 || has(datasetId(dataset)) || has(dataset.comment);

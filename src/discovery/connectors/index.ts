@@ -10,9 +10,10 @@ const FACTORIES: Readonly<Record<DiscoveryTarget['kind'], ConnectorFactory>> = {
   postgres: connectPostgres,
   mysql: connectMysql,
   redis: connectRedis,
-  // The AWS SDK and the MongoDB driver take ~300 ms to load; only deployments with such a source pay it.
+  // The AWS SDK, the MongoDB driver and snowflake-sdk take ~300 ms or more to load; only deployments with such a source pay it.
   s3: async (target, limits) => (await import('./s3.js')).connectS3(target, limits),
   mongodb: async (target, limits) => (await import('./mongodb.js')).connectMongo(target, limits),
+  snowflake: async (target, limits) => (await import('./snowflake.js')).connectSnowflake(target, limits),
 };
 
 export const connect: ConnectorFactory = (target, limits) => FACTORIES[target.kind](target, limits);

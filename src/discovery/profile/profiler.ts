@@ -7,7 +7,7 @@
 import type { FieldProfile } from '../types.js';
 
 const TOP = 5;
-const NUMERIC_TYPE = /\b(int|integer|bigint|smallint|tinyint|mediumint|serial|bigserial|numeric|decimal|real|float|double|money)\b|^int\d|^float\d/i;
+const NUMERIC_TYPE = /\b(int|integer|bigint|smallint|tinyint|mediumint|serial|bigserial|numeric|number|decimal|real|float|double|money)\b|^int\d|^float\d/i;
 
 export function isNumericType(type: string): boolean {
   return NUMERIC_TYPE.test(type);

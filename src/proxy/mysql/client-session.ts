@@ -12,23 +12,30 @@ import {
   COM_STMT_EXECUTE, HEADER_SIZE, PACKET_FIRST, PACKET_LAST, PACKET_OK, PacketFramer, SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS, SERVER_STATUS_NO_BACKSLASH_ESCAPES, buildErr, buildOk,
 } from '../../wire/mysql/index.js';
-import { loginClient, reauthenticate } from './client-login.js';
+import { type LoginLink, loginClient, reauthenticate } from './client-login.js';
+import { isSslRequestPacket } from './client-tls.js';
+import { acceptClientTlsSocket } from '../tls/client-tls-socket.js';
 import { applyOk, applySuccess, capturePrepare } from './response-effects.js';
 import { ClientOutput } from './client-output.js';
 import { type HeldPacket, PendingPackets } from './pending-packets.js';
 import type { Command } from './command.js';
 import { interpret, type SessionHost } from './command-interpreter.js';
 import type { MysqlProxyContext, MysqlRoute } from './context.js';
-import { CR_SERVER_LOST, errPacket } from './errors.js';
+import { CR_SERVER_LOST, ER_CONNECTION_KILLED, errPacket } from './errors.js';
 import { PacketQueue } from './packet-queue.js';
 import type { MysqlServerConnection, ServerSink } from './server-connection.js';
 import type { ClientProfile } from './server-login.js';
 import { ClientSessionState } from './session-state.js';
 import { needsSync, returnConnection, syncConnection } from './session-sync.js';
 import type { ClientStatement } from './statements.js';
+import type { MysqlUnitRouter } from './unit-router.js';
 
 export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, ServerSink, SessionHost {
   readonly connectionId: number;
+  readonly connectedAt = Date.now();
+  /** Kept from the start: a closed socket no longer knows its peer. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   onClosed: ((s: MysqlClientSession) => void) | null = null;
   route: MysqlRoute | null = null;
   state = new ClientSessionState('');
@@ -43,14 +50,22 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
   holdStatement = false;
   noBackslashEscapes = false;
   conn: MysqlServerConnection | null = null;
-  private readonly socket: net.Socket;
-  private readonly framer: PacketFramer;
-  private readonly output: ClientOutput;
+  /** The client's socket; a TLS socket over the accepted one after an SSLRequest (startTls). */
+  private socket: net.Socket;
+  private framer: PacketFramer;
+  private output: ClientOutput;
   private readonly ctx: MysqlProxyContext;
+  private readonly link: LoginLink;
+  private tls = false;
+  /** An SSLRequest was framed: TLS takes the socket over once the current chunk is done. */
+  private tlsRequested = false;
   private login: PacketQueue | null = new PacketQueue();
-  private pool: Pool<MysqlServerConnection> | null = null;
+  /** The pool of the client's route, once logged in. */
+  pool: Pool<MysqlServerConnection> | null = null;
+  /** Chooses each command's host and pool (read/write split, failover wait). */
+  private router: MysqlUnitRouter | null = null;
   private cmd: Command | null = null;
-  private readonly pending: PendingPackets;
+  private pending: PendingPackets;
   private waiting = false;
   private lastSeq = 0;
   private closed = false;
@@ -59,20 +74,26 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     this.socket = socket;
     this.ctx = ctx;
     this.connectionId = ctx.nextConnectionId();
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.remotePort = socket.remotePort ?? 0;
     this.framer = new PacketFramer(this, ctx.listener.max_packet_size);
     this.output = new ClientOutput(socket);
     this.pending = new PendingPackets(socket);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.framer.push(chunk);
-      } catch (err) {
-        this.fatal(err, 0);
-      }
-    });
+    socket.on('data', this.onChunk);
     socket.on('error', (err) => ctx.log.debug({ err, client: this.connectionId }, 'mysql client socket error'));
     socket.on('close', () => this.onSocketClosed());
-    void loginClient(this.ctx, this.login!, socket, this.connectionId).then((r) => {
+    this.link = {
+      write: (b) => { this.socket.write(b); },
+      refuse: (b) => {
+        if (!this.socket.destroyed) this.socket.end(b);
+        this.socket.destroySoon();
+      },
+      secure: () => this.tls,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+    };
+    void loginClient(this.ctx, this.login!, this.link, this.connectionId).then((r) => {
       if (r !== null && !this.closed) this.enter(r.route, r.profile, r.nextSeq);
     });
   }
@@ -86,9 +107,55 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     this.profile = profile;
     this.state = new ClientSessionState(route.schema);
     this.pool = route.source.pool(route.user, profile);
+    this.router = route.source.router(this, route.user, profile);
     this.resetSession();
     this.socket.write(buildOk({ statusFlags: SERVER_STATUS_AUTOCOMMIT }, profile.capabilities, seq));
     this.drain();
+  }
+
+  /** In SHOW CLIENTS' vocabulary, for the admin views. */
+  get phase(): 'active' | 'waiting' | 'idle' | 'login' {
+    if (this.route === null) return 'login';
+    if (this.waiting) return 'waiting';
+    return this.conn === null ? 'idle' : 'active';
+  }
+
+  /** The socket the client speaks over now (a TLS socket after an SSLRequest), for the admin views. */
+  get transport(): net.Socket { return this.socket; }
+
+  private readonly onChunk = (chunk: Buffer): void => {
+    try {
+      this.framer.push(chunk);
+    } catch (err) {
+      this.fatal(err, 0);
+    }
+    if (this.tlsRequested && !this.closed) this.startTls();
+  };
+
+  /**
+   * Hand the socket to TLS once the handshake gate lets it start; the client's handshake bytes
+   * wait in the paused socket. The HandshakeResponse then arrives over TLS, sequence id 2.
+   */
+  private startTls(): void {
+    this.tlsRequested = false;
+    const raw = this.socket;
+    raw.off('data', this.onChunk);
+    raw.pause();
+    const early = this.framer.takeLeftover();
+    // Marked now: the login must not take a plain-text answer while the handshake waits its turn.
+    this.tls = true;
+    this.ctx.handshakeGate.admit(() => this.wrapTls(raw, early), () => raw.destroyed || this.closed);
+  }
+
+  private wrapTls(raw: net.Socket, early: Buffer | null): void {
+    const secure = acceptClientTlsSocket(raw, this.ctx.clientTls!, early);
+    this.socket = secure;
+    this.framer = new PacketFramer(this, this.ctx.listener.max_packet_size);
+    this.output = new ClientOutput(secure);
+    this.pending = new PendingPackets(secure);
+    secure.on('data', this.onChunk);
+    secure.on('error', (err) => this.ctx.log.debug({ err, client: this.connectionId }, 'mysql client TLS error'));
+    secure.on('close', () => this.onSocketClosed());
   }
 
   // PacketHandler (client side)
@@ -96,6 +163,11 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     if (this.closed) return;
     if (this.login !== null) {
       this.login.push(seq, buf, start, end);
+      // What follows an SSLRequest is a TLS handshake, not packets: stop framing here.
+      if (this.route === null && !this.tls && this.ctx.clientTls !== null && isSslRequestPacket(seq, buf, start, end)) {
+        this.framer.halt();
+        this.tlsRequested = true;
+      }
       return;
     }
     const cmd = this.cmd;
@@ -135,7 +207,7 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
       this.cmd = cmd;
       if (this.conn !== null) return this.onLease(this.conn);
       this.waiting = true;
-      this.pool!.acquire(this);
+      this.router!.route(cmd);
     } catch (err) {
       if (err instanceof MysqlProtocolError) this.reply(errPacket(err, 1));
       else this.fatal(err, 1);
@@ -163,7 +235,7 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
   changeUser(payload: Buffer): void {
     const queue = new PacketQueue();
     this.login = queue;
-    reauthenticate(this.ctx, queue, (b) => this.socket.write(b), payload, this.profile.capabilities, this.socket.remoteAddress ?? 'unknown').then((r) => {
+    reauthenticate(this.ctx, queue, this.link, payload, this.profile.capabilities).then((r) => {
       if (this.closed) return;
       const conn = this.conn;
       this.conn = null;
@@ -212,6 +284,7 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
       return this.failCommand(errPacket(err, 1));
     }
     cmd.forwarded = true;
+    this.pool!.totals.queries++;
     this.lastSeq = 0;
     for (const p of cmd.packets) conn.write(p);
     if (!expects) this.finishCommand();
@@ -245,6 +318,7 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     if (!failed && !applySuccess(this.state, this.statements, this.route!.source.statements, conn, cmd)) this.pinned = true;
     this.noBackslashEscapes = (tracker.statusFlags & SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0;
     if (cmd.code === COM_STMT_EXECUTE) this.holdStatement = false;
+    if (!tracker.inTransaction) this.pool!.totals.transactions++;
     this.finishCommand();
   }
 
@@ -274,6 +348,11 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     this.close();
   }
 
+  /** Closed by an operator: the client reads why (ER_CONNECTION_KILLED), as after a server's KILL. */
+  terminate(message: string): void {
+    this.fatal(new MysqlProtocolError(message, ER_CONNECTION_KILLED, '70100'), 0);
+  }
+
   close(): void {
     if (this.closed) return;
     this.framer.halt();
@@ -286,12 +365,15 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     this.closed = true;
     this.login?.fail(new MysqlProtocolError('client closed the connection'));
     if (this.route !== null) this.route.source.clients--;
-    if (this.waiting) this.pool?.cancelWait(this);
+    if (this.waiting) this.router?.cancelWait();
     const conn = this.conn;
     this.conn = null;
     if (conn !== null) returnConnection(this.pool!, conn, this.holds, this.cmd?.forwarded === true);
     this.onClosed?.(this);
   }
+
+  // RoutedMysqlSession
+  usePool(pool: Pool<MysqlServerConnection>): void { this.pool = pool; }
 
   /** A pin, a table lock or pending long data keeps the connection past the end of a response. */
   private get holds(): boolean { return this.pinned || this.lockTables || this.holdStatement; }

@@ -1,8 +1,8 @@
 /**
  * The capabilities Sluice's greeting offers. Each one is either handled by Sluice or only
  * changes the format of what passes through (the client's server connections negotiate the
- * same), so every client's choice among them works. Left out: TLS and compression (not
- * offered by this listener), MariaDB's bulk execute (statement ids Sluice would have to map
+ * same), so every client's choice among them works. CLIENT_SSL is added per listener when
+ * client_tls is on (client-login.ts). Left out: compression, MariaDB's bulk execute (statement ids Sluice would have to map
  * inside arrays) and cached metadata (a server connection shared by clients would skip
  * metadata a client never saw).
  */

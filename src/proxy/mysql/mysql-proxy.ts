@@ -6,9 +6,13 @@
 import { type KeyObject, generateKeyPairSync } from 'node:crypto';
 import type net from 'node:net';
 import type { Logger } from 'pino';
+import { NO_AUDIT, type AuditSink } from '../../auth/audit/index.js';
+import { LoginGuard } from '../../auth/login-guard.js';
 import type { ListenAddress, MysqlListenerConfig, MysqlSourceConfig, SluiceConfig } from '../../config/types.js';
 import { buildErr } from '../../wire/mysql/index.js';
 import { Listener, type ProtocolAcceptor } from '../listener.js';
+import { type ClientTlsContext, clientTlsContext } from '../tls/tls-contexts.js';
+import { HandshakeGate } from '../tls/handshake-gate.js';
 import { MysqlClientSession } from './client-session.js';
 import type { MysqlProxyContext, MysqlRoute } from './context.js';
 import { ER_CON_COUNT_ERROR } from './errors.js';
@@ -22,12 +26,20 @@ export class MysqlProxy implements ProtocolAcceptor, MysqlProxyContext {
   readonly clients = new Set<MysqlClientSession>();
   readonly sha2Cache = new Set<string>();
   address: ListenAddress | null = null;
+  clientTls: ClientTlsContext | null;
+  readonly handshakeGate: HandshakeGate;
+  /** The gateway sets its own, shared by every protocol, and its audit trail. */
+  loginGuard = new LoginGuard();
+  audit: AuditSink = NO_AUDIT;
+  readonly loginFailures = new Map<string, number>();
   private readonly net: Listener;
   private lastConnectionId = 0;
   private keys: { publicKeyPem: string; privateKey: KeyObject } | null = null;
 
   constructor(listener: MysqlListenerConfig, sources: readonly MysqlSourceConfig[], log: Logger) {
     this.listener = listener;
+    this.clientTls = clientTlsContext(listener.client_tls, 'listeners.mysql.client_tls');
+    this.handshakeGate = new HandshakeGate(listener.client_tls.busy_handshake_rate);
     this.log = log.child({ listener: 'mysql' });
     for (const s of sources) this.sources.set(s.name, new MysqlSource(s, this.log, listener.max_packet_size));
     this.net = new Listener('mysql', this, listener.max_client_conn, this.log);
@@ -93,6 +105,13 @@ export class MysqlProxy implements ProtocolAcceptor, MysqlProxyContext {
   }
 
   reload(listener: MysqlListenerConfig, sources: readonly MysqlSourceConfig[]): void {
+    // New certificates apply to new connections; a bad file keeps the old context (and says so).
+    try {
+      this.clientTls = clientTlsContext(listener.client_tls, 'listeners.mysql.client_tls');
+    } catch (err) {
+      this.log.error({ err }, 'client_tls not reloaded; the previous certificates stay in use');
+    }
+    this.handshakeGate.setRate(listener.client_tls.busy_handshake_rate);
     this.listener = listener;
     this.net.maxConnections = listener.max_client_conn;
     for (const [name, s] of this.sources) {
@@ -112,6 +131,7 @@ export class MysqlProxy implements ProtocolAcceptor, MysqlProxyContext {
   /** Clients close now; pools wait for connections in use up to the shutdown deadline. */
   async close(): Promise<void> {
     this.stopAccepting();
+    this.handshakeGate.close();
     for (const c of this.clients) c.close();
     await Promise.all([...this.sources.values()].map((s) => s.close()));
   }

@@ -1,32 +1,48 @@
 /**
- * One MySQL/MariaDB source at run time: its hosts, and one pool per user and client profile
- * (the capabilities and character set that shape what a server sends, so a pooled connection
- * answers every client of its pool in the client's own dialect), plus the global statement
- * cache. Health: a probe asks every host @@read_only each second (latency, reachability,
- * role); COM_PING checks a pooled connection idle past server_check_delay before reuse.
+ * One MySQL/MariaDB source at run time: its hosts and their routing (the shared HostRoster),
+ * one pool per user, client profile (the capabilities and character set that shape what a
+ * server sends, so a pooled connection answers every client of its pool in the client's own
+ * dialect) and host, plus the global statement cache. Health: a probe asks every host its
+ * read-only flags and replica lag each second (mysql-probe.ts); COM_PING checks a pooled
+ * connection idle past server_check_delay before reuse. A source with one host is not routed.
  */
 import type { Logger } from 'pino';
+import { NoHostError } from '../../errors.js';
 import type { MysqlSourceConfig, MysqlUserConfig } from '../../config/types.js';
 import { Pool } from '../../pool/pool.js';
 import type { Connector, HostTarget } from '../../pool/types.js';
+import { HostPools } from '../../pool/host-pools.js';
+import { HostRoster } from '../../router/host-roster.js';
 import { HostSet, type RoutedHost } from '../../router/host-set.js';
+import { MysqlReadWriteClassifier } from '../../router/mysql-read-write.js';
+import { rerouteOnHostChange } from '../../router/routed-lease.js';
+import { DEFAULT_ROUTING, routingOptions } from '../../router/routing-options.js';
 import { COM_PING } from '../../wire/mysql/index.js';
 import type { MysqlSourceHandle } from './context.js';
 import { FORMAT_CAPABILITIES } from './greeting.js';
 import { MysqlServerConnection } from './server-connection.js';
+import { serverTlsFor } from '../tls/server-tls-connect.js';
 import type { ClientProfile } from './server-login.js';
 import { resetConnection } from './session-sync.js';
 import { StatementCache } from './statements.js';
 import { MysqlProbe, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS } from './mysql-probe.js';
 import { Prober } from '../../health/prober.js';
+import { type MysqlRouteTarget, MysqlUnitRouter, type RoutedMysqlSession } from './unit-router.js';
 
 const PING = Buffer.from([COM_PING]);
 
-export class MysqlSource implements MysqlSourceHandle {
+export class MysqlSource implements MysqlSourceHandle, MysqlRouteTarget {
   config: MysqlSourceConfig;
   readonly hosts: HostSet;
-  /** By "user|capabilities|mariadb capabilities|charset". */
+  /** Every pool, for the admin views: by "user|capabilities|mariadb capabilities|charset", then "@host:port" when routed. */
   readonly pools = new Map<string, { user: string; pool: Pool<MysqlServerConnection> }>();
+  /** Several hosts: each command goes to a host chosen by `roster`. */
+  readonly routed: boolean;
+  readonly roster: HostRoster;
+  /** Judges autocommit statements under read_write_split; one per source, reused. */
+  readonly classifier = new MysqlReadWriteClassifier();
+  /** Per user and profile (the pools key before the host): that profile's pool on each host. */
+  private readonly byProfile = new Map<string, { user: string; pools: HostPools<MysqlServerConnection, RoutedHost> }>();
   readonly statements = new StatementCache();
   clients = 0;
   /** The first backend's version string, shown in greetings. */
@@ -37,6 +53,8 @@ export class MysqlSource implements MysqlSourceHandle {
   private readonly prober: Prober<RoutedHost>;
 
   constructor(config: MysqlSourceConfig, log: Logger, maxPayload: number) {
+    // Certificate files are read now, so a wrong path stops the start rather than every connect.
+    serverTlsFor(config.server_tls, config.name);
     this.config = config;
     this.log = log.child({ source: config.name });
     this.maxPayload = maxPayload;
@@ -47,6 +65,13 @@ export class MysqlSource implements MysqlSourceHandle {
         roleChanged: (_, from, to, reason) => this.log.warn({ host: h.key, from, to, reason }, 'host role changed'),
       });
     }
+    this.routed = this.hosts.hosts.length > 1;
+    this.roster = new HostRoster(this.hosts, {
+      clock: { now: () => Date.now() },
+      routing: routingOptions(config.routing),
+      spare: (host) => this.spare(host),
+    });
+    rerouteOnHostChange(this.hosts, (h) => this.rerouteFrom(h));
     this.probe = new MysqlProbe(() => this.config, this.log);
     this.prober = new Prober(this.hosts.hosts.map((h) => ({ host: h, health: h.health })), this.probe.probe, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS });
     this.prober.start();
@@ -58,19 +83,46 @@ export class MysqlSource implements MysqlSourceHandle {
 
   user(name: string): MysqlUserConfig | undefined { return this.config.users.find((u) => u.name === name); }
 
+  /** Every MySQL source runs probes (COM_PING, @@read_only, replica status). */
+  readonly probed = true;
+  get failoverTimeout(): number { return this.config.routing?.failover_timeout ?? DEFAULT_ROUTING.failover_timeout; }
+
+  get readWriteSplit(): boolean { return this.routed && this.config.routing?.read_write_split === true; }
+
+  /** The pool a client of this profile would write through now: the writer's, else any serving host's, else the first host's. */
   pool(user: MysqlUserConfig, profile: ClientProfile): Pool<MysqlServerConnection> {
+    const pools = this.hostPools(user, profile);
+    if (!this.routed) return pools.get(this.hosts.hosts[0]!);
+    let choice = this.roster.choose('write');
+    if (!choice.ok) choice = this.roster.choose('any');
+    return pools.get(choice.ok ? choice.host : this.hosts.hosts[0]!);
+  }
+
+  /** A client session's router: it picks the host, and so the pool, of each command. */
+  router(session: RoutedMysqlSession, user: MysqlUserConfig, profile: ClientProfile): MysqlUnitRouter {
+    return new MysqlUnitRouter(session, this, this.hostPools(user, profile));
+  }
+
+  private hostPools(user: MysqlUserConfig, profile: ClientProfile): HostPools<MysqlServerConnection, RoutedHost> {
     const caps = (profile.capabilities & FORMAT_CAPABILITIES) >>> 0;
     const key = `${user.name}|${caps.toString(16)}|${profile.mariadbCapabilities.toString(16)}|${profile.charset}`;
-    let entry = this.pools.get(key);
+    let entry = this.byProfile.get(key);
     if (entry === undefined) {
-      entry = { user: user.name, pool: this.createPool(key, user, { ...profile, capabilities: caps }) };
-      this.pools.set(key, entry);
+      const pools = new HostPools<MysqlServerConnection, RoutedHost>((host) => {
+        const name = this.routed ? `${key}@${host.key}` : key;
+        const pool = this.createPool(name, user, { ...profile, capabilities: caps }, host);
+        this.pools.set(name, { user: user.name, pool });
+        return pool;
+      });
+      entry = { user: user.name, pools };
+      this.byProfile.set(key, entry);
     }
-    return entry.pool;
+    return entry.pools;
   }
 
   reload(config: MysqlSourceConfig): void {
     this.config = config;
+    this.roster.reconfigure(routingOptions(config.routing));
     for (const [key, { user, pool }] of this.pools) {
       const u = config.users.find((x) => x.name === user);
       if (u === undefined) {
@@ -80,11 +132,13 @@ export class MysqlSource implements MysqlSourceHandle {
         pool.resize(this.poolOptions(u));
       }
     }
+    for (const [key, { user }] of this.byProfile) if (this.user(user) === undefined) this.byProfile.delete(key);
   }
 
   async close(): Promise<void> {
     await this.prober.stop();
     this.probe.close();
+    this.roster.close();
     await Promise.all([...this.pools.values()].map((e) => e.pool.close()));
   }
 
@@ -92,7 +146,22 @@ export class MysqlSource implements MysqlSourceHandle {
     return { ...this.config.pool, size: user.pool_size ?? this.config.pool.size };
   }
 
-  private createPool(key: string, user: MysqlUserConfig, profile: ClientProfile): Pool<MysqlServerConnection> {
+  /** What a host can still give, over every pool there: the roster's saturation test. */
+  private spare(host: RoutedHost): number {
+    let spare = 0;
+    for (const { user, pools } of this.byProfile.values()) spare += pools.spare(host, this.user(user)?.pool_size ?? this.config.pool.size);
+    return spare;
+  }
+
+  /** The host stopped serving or changed role: clients still waiting for one of its connections choose again. */
+  private rerouteFrom(host: RoutedHost): void {
+    if (!this.routed) return;
+    for (const { pools } of this.byProfile.values()) {
+      pools.rerouteWaiters(host, (waiter) => waiter.onLeaseError(new NoHostError(`host ${host.key} of source "${this.name}" stopped serving`)));
+    }
+  }
+
+  private createPool(key: string, user: MysqlUserConfig, profile: ClientProfile, host: RoutedHost): Pool<MysqlServerConnection> {
     const source = this;
     const connector: Connector<MysqlServerConnection> = {
       async connect(target: HostTarget, timeoutMs: number) {
@@ -109,6 +178,7 @@ export class MysqlSource implements MysqlSourceHandle {
             timeoutMs,
             maxPayload: source.maxPayload,
             maxPreparedStatements: source.config.pool.max_prepared_statements,
+            tls: serverTlsFor(source.config.server_tls, source.config.name),
             log: source.log,
           });
         } catch (err) {
@@ -136,7 +206,8 @@ export class MysqlSource implements MysqlSourceHandle {
       name: `${this.config.name}/${key}`,
       options: this.poolOptions(user),
       connector,
-      pickHost: () => this.hosts.pick('primary'),
+      // Routing chose the host before the lease; an operator's DISABLE still stops new connections.
+      pickHost: () => (host.disabled ? null : host),
       log: this.log,
     });
     return pool;

@@ -4,7 +4,7 @@
  * prepared statement entered in the global cache, a reset forgotten on the connection too.
  */
 import {
-  COM_RESET_CONNECTION, COM_STMT_PREPARE, HEADER_SIZE, OK_HEADER, PACKET_FIRST, SERVER_SESSION_STATE_CHANGED, lenencLength, parseOk,
+  COM_RESET_CONNECTION, COM_STMT_PREPARE, HEADER_SIZE, OK_HEADER, PACKET_FIRST, SERVER_SESSION_STATE_CHANGED, SERVER_STATUS_AUTOCOMMIT, lenencLength, parseOk,
 } from '../../wire/mysql/index.js';
 import type { Command } from './command.js';
 import type { MysqlServerConnection } from './server-connection.js';
@@ -44,6 +44,7 @@ export function applyOk(state: ClientSessionState, conn: MysqlServerConnection, 
 /** Returns false when the session must be pinned instead (too many SET statements to replay). */
 export function applySuccess(state: ClientSessionState, statements: Map<number, ClientStatement>, cache: StatementCache, conn: MysqlServerConnection, cmd: Command): boolean {
   let replayable = true;
+  state.autocommit = (conn.tracker.statusFlags & SERVER_STATUS_AUTOCOMMIT) !== 0;
   if (cmd.setNames !== null) {
     if (state.recordSet(cmd.setNames, cmd.packets[0]!.subarray(HEADER_SIZE + 1))) conn.stateKey = state.key;
     else replayable = false;

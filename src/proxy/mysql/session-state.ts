@@ -18,6 +18,8 @@ export const MAX_REPLAYED_SETS = 64;
 export class ClientSessionState {
   schema: string;
   lastInsertId = 0n;
+  /** SERVER_STATUS_AUTOCOMMIT of the last answer: off, a statement opens a transaction (so it must go to the writer). */
+  autocommit = true;
   private sets: SetStatement[] = [];
   /** Identifies the replay list; equal keys mean equal session variables. */
   key = '';
@@ -46,6 +48,7 @@ export class ClientSessionState {
     this.sets = [];
     this.key = '';
     this.lastInsertId = 0n;
+    this.autocommit = true;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Brings a server connection to the session its client believes it has, before the client's
  * command goes out: session variables (reset, then the client's SET statements replayed in
- * order), the schema, LAST_INSERT_ID when the command reads it, and the prepared statement
+ * order), the schema (or none: a client that named none never sees another's), LAST_INSERT_ID when the command reads it, and the prepared statement
  * the command names (lazily prepared on this connection). A no-op in the common case, checked
  * first without a promise.
  */
@@ -13,8 +13,14 @@ import { type ClientSessionState, initDbPayload, queryPayload } from './session-
 
 const RESET = Buffer.from([COM_RESET_CONNECTION]);
 
+/** A client that named no schema on a connection another client left in one (its command does not choose one itself). */
+function mustLeaveSchema(conn: MysqlServerConnection, state: ClientSessionState, cmd: Command): boolean {
+  return state.schema === '' && conn.schema !== '' && cmd.schema === null;
+}
+
 export function needsSync(conn: MysqlServerConnection, state: ClientSessionState, cmd: Command): boolean {
-  return conn.stateKey !== state.key
+  return mustLeaveSchema(conn, state, cmd)
+    || conn.stateKey !== state.key
     || (state.schema !== '' && state.schema !== conn.schema && cmd.schema === null)
     || (cmd.needsInsertId && conn.lastInsertId !== state.lastInsertId)
     || (cmd.stmt !== null && conn.statements.get(cmd.stmt.global.id) === undefined);
@@ -31,6 +37,8 @@ export async function resetConnection(conn: MysqlServerConnection): Promise<ErrP
 
 /** Null when the connection is ready; else the server's error, for the client. Rejects when it is lost. */
 export async function syncConnection(conn: MysqlServerConnection, state: ClientSessionState, cmd: Command): Promise<ErrPacket | null> {
+  // COM_RESET_CONNECTION keeps the schema; COM_CHANGE_USER (a new authentication, about two round trips) leaves it.
+  if (mustLeaveSchema(conn, state, cmd)) await conn.leaveSchema();
   if (conn.stateKey !== state.key) {
     if (conn.stateKey !== '') {
       const err = await resetConnection(conn);

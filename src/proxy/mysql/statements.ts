@@ -13,6 +13,8 @@ export interface GlobalStatement {
   readonly paramCount: number;
   /** The prepare answer's packets as the server sent them; the statement id at payload offset 1 is rewritten per client. */
   readonly response: Buffer;
+  /** Whether an execute may go to a replica (read_write_split), judged by the unit router at the first execute; null before. */
+  reads: boolean | null;
 }
 
 let nextGlobalId = 1;
@@ -32,7 +34,7 @@ export class StatementCache {
   }
 
   add(schema: string, prepare: Buffer, paramCount: number, response: Buffer): GlobalStatement {
-    const s: GlobalStatement = { id: nextGlobalId++, schema, prepare: Buffer.from(prepare), paramCount, response };
+    const s: GlobalStatement = { id: nextGlobalId++, schema, prepare: Buffer.from(prepare), paramCount, response, reads: null };
     this.byKey.set(cacheKey(schema, prepare), s);
     // Server connections still holding an evicted statement drop it through their own LRU.
     if (this.byKey.size > this.limit) this.byKey.delete(this.byKey.keys().next().value!);
@@ -69,6 +71,9 @@ export class ConnectionStatements {
 
   /** The server dropped them all (COM_RESET_CONNECTION). */
   clear(): void { this.ids.clear(); }
+
+  /** Statements prepared on the connection now (SHOW SERVERS' prepared statements). */
+  get size(): number { return this.ids.size; }
 }
 
 export interface ClientStatement {

@@ -4,8 +4,9 @@
  * session keeps running on the TLS socket; the raw socket stays the listener's to count.
  */
 import type net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ClientTlsContext } from '../tls/tls-contexts.js';
+import { acceptClientTlsSocket } from '../tls/client-tls-socket.js';
 
 /** First byte of a TLS record carrying a handshake: a ClientHello where a startup packet would be. */
 export const TLS_HANDSHAKE_RECORD = 0x16;
@@ -13,21 +14,12 @@ export const TLS_HANDSHAKE_RECORD = 0x16;
 export const POSTGRES_ALPN = 'postgresql';
 
 /**
- * Wrap the client's socket in a server-side TLS socket. `early` holds bytes already read that
- * belong to the TLS handshake (direct TLS: the ClientHello); they are put back so the TLS layer
- * reads them first. The caller has stopped reading the raw socket.
+ * Wrap the client's socket in a server-side TLS socket (shared with MySQL's upgrade). Direct
+ * TLS has no SSLRequest to say what follows, so PostgreSQL insists on ALPN to rule out
+ * cross-protocol confusion; Sluice refuses a direct client that does not offer it.
  */
 export function acceptClientTls(raw: net.Socket, ctx: ClientTlsContext, early: Buffer | null, direct: boolean): tls.TLSSocket {
-  if (early !== null && early.length > 0) raw.unshift(early);
-  return new tls.TLSSocket(raw, {
-    isServer: true,
-    secureContext: ctx.context,
-    requestCert: ctx.verifyClient,
-    rejectUnauthorized: ctx.verifyClient,
-    // Direct TLS has no SSLRequest to say what follows, so PostgreSQL insists on ALPN to rule
-    // out cross-protocol confusion; Sluice refuses a direct client that does not offer it.
-    ...(direct && { ALPNProtocols: [POSTGRES_ALPN] }),
-  });
+  return acceptClientTlsSocket(raw, ctx, early, direct ? [POSTGRES_ALPN] : undefined);
 }
 
 /** Direct TLS is only PostgreSQL's when the client negotiated its ALPN protocol. */

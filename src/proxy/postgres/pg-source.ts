@@ -1,7 +1,8 @@
 /**
  * One PostgreSQL source at run time: its hosts and their routing, one pool per user and host,
  * the server parameters shown to clients at login, and SCRAM verifiers derived once per user.
- * A source with one host is not routed: its single pool per user behaves as before routing.
+ * A source with one host is not routed: its single pool per user behaves as before routing,
+ * except that while its host is down new transactions wait up to failover_timeout for it.
  */
 import type { Logger } from 'pino';
 import type { PostgresSourceConfig, UserConfig } from '../../config/types.js';
@@ -10,8 +11,12 @@ import { Pool } from '../../pool/pool.js';
 import type { Connector, HostTarget } from '../../pool/types.js';
 import { HostRoster } from '../../router/host-roster.js';
 import { HostSet, type RoutedHost } from '../../router/host-set.js';
+import { serving } from '../../router/host-wait.js';
+import { FunctionVolatility } from '../../router/function-volatility.js';
 import { ReadWriteClassifier } from '../../router/read-write.js';
-import { routingOptions } from '../../router/routing-options.js';
+import { loadSqlParser } from '../../router/sql-parser.js';
+import { DEFAULT_ROUTING, routingOptions } from '../../router/routing-options.js';
+import { rerouteOnHostChange, type RouteTarget } from '../../router/routed-lease.js';
 import { type ScramVerifier, parseScramVerifier, scramVerifierFromPassword } from '../../wire/postgres/scram.js';
 import type { VerifierSource } from './client-auth.js';
 import { Prober } from '../../health/prober.js';
@@ -28,7 +33,7 @@ function serverLogin(config: PostgresSourceConfig, user: UserConfig | undefined)
   return user === undefined ? '' : JSON.stringify([config.database, user.server_user ?? user.name, user.server_password ?? user.password]);
 }
 
-export class PgSource implements VerifierSource {
+export class PgSource implements RouteTarget, VerifierSource {
   config: PostgresSourceConfig;
   readonly hosts: HostSet;
   /** Every pool, for the admin views: by user name, or `user@host:port` when the source is routed. */
@@ -36,8 +41,13 @@ export class PgSource implements VerifierSource {
   /** Several hosts, not embedded: each unit of work is sent to a host chosen by `roster`. */
   readonly routed: boolean;
   readonly roster: HostRoster;
+  /** An embedded PGlite has no prober: nothing would see its host come back, so nothing waits for it. */
+  get probed(): boolean { return this.config.embedded === undefined; }
+  get failoverTimeout(): number { return this.config.routing?.failover_timeout ?? DEFAULT_ROUTING.failover_timeout; }
+  /** The database's STABLE and IMMUTABLE functions, loaded by the probe under read_write_split. */
+  readonly volatility = new FunctionVolatility();
   /** Judges the first statement of a transaction under read_write_split; one per source, reused. */
-  readonly classifier = new ReadWriteClassifier();
+  readonly classifier = new ReadWriteClassifier({ volatility: this.volatility });
   private readonly byUser = new Map<string, HostPools<PgServerConnection, RoutedHost>>();
   /** ParameterStatus values of the first server reached, shown to clients at login. */
   serverParams: Map<string, string> | null = null;
@@ -77,18 +87,15 @@ export class PgSource implements VerifierSource {
       routing: routingOptions(config.routing),
       spare: (host) => this.spare(host),
     });
-    for (const h of this.hosts.hosts) {
-      // After the failover tracker has seen the change too (listeners run inside the recording call).
-      h.health.listen({
-        stateChanged: (_, _from, to) => { if (to !== 'healthy' && to !== 'degraded') queueMicrotask(() => this.rerouteFrom(h)); },
-        roleChanged: () => queueMicrotask(() => this.rerouteFrom(h)),
-      });
-    }
+    rerouteOnHostChange(this.hosts, (h) => this.rerouteFrom(h));
+    // The parser decides what the lexer is unsure of; loaded now so that no query waits for it.
+    if (config.routing?.read_write_split === true) void loadSqlParser();
+    for (const h of this.hosts.hosts) h.health.utilisationOf = () => this.utilisation(h);
     this.dynamicUsers = new DynamicUsers(this, this.log, this);
     for (const user of config.users) this.pool(user);
     // An embedded PGlite serves one connection, which the pool holds; it has no replicas to tell apart.
     if (config.embedded === undefined) {
-      this.probe = new PgProbe(() => this.config, this.log);
+      this.probe = new PgProbe(() => this.config, this.log, this.volatility);
       this.prober = new Prober(this.hosts.hosts.map((h) => ({ host: h, health: h.health })), this.probe.probe, probeSettings(config));
       this.prober.start();
     }
@@ -193,9 +200,25 @@ export class PgSource implements VerifierSource {
     return spare;
   }
 
-  /** The host stopped serving or changed role: clients still waiting for one of its connections choose again. */
+  /** Leased ÷ size over every user's pool to the host; 0 before any pool there. */
+  private utilisation(host: RoutedHost): number {
+    let leased = 0;
+    let size = 0;
+    for (const [name, pools] of this.byUser) {
+      if (pools.peek(host) === undefined) continue;
+      leased += pools.leased(host);
+      size += this.user(name)?.pool_size ?? this.config.pool.size;
+    }
+    return size === 0 ? 0 : leased / size;
+  }
+
+  /**
+   * The host stopped serving or changed role: clients still waiting for one of its connections
+   * choose again (on a single host: wait for it to come back, up to failover_timeout).
+   */
   private rerouteFrom(host: RoutedHost): void {
-    if (!this.routed) return;
+    // A single host's role does not matter to its clients; only its going down does.
+    if (this.config.embedded !== undefined || (!this.routed && serving(host.health.state))) return;
     for (const [name, pools] of this.byUser) {
       const user = this.user(name);
       if (user !== undefined) pools.rerouteWaiters(host, (waiter) => this.pool(user).acquire(waiter));

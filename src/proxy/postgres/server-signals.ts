@@ -1,7 +1,8 @@
 /**
  * Passive health signals in a server's ErrorResponse (issue 4 item 2): 57P01-57P03 (the
  * server is shutting down or not accepting work) count as failures of the host; 25006 (read-
- * only transaction) from a host thought primary says it was demoted. Only errors pass here,
+ * only transaction) from a host thought primary asks for an immediate probe, since it may say
+ * the host was demoted or only that the client's own transaction was READ ONLY. Only errors pass here,
  * so the SQLSTATE is found by scanning the fields in place rather than decoding them all.
  */
 import type { HostHealth } from '../../health/host-health.js';

@@ -4,31 +4,15 @@
  * plain text; require and stronger: fail) and what is verified (verify-ca: the chain;
  * verify-full: the chain and the host name or address).
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import type { ServerTlsConfig } from '../../config/tls.js';
 import { ServerConnectError } from '../../errors.js';
-import { serverTlsOptions, type ServerTlsOptions } from '../tls/tls-contexts.js';
+import type { ServerTlsOptions } from '../tls/tls-contexts.js';
+
+export { connectServerTls, serverTlsFor } from '../tls/server-tls-connect.js';
 
 /** Int32 length 8, then the SSLRequest code 1234.5679. */
 export const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 const YES = 0x53; // 'S'
 const NO = 0x4e; // 'N'
-
-const contexts = new WeakMap<ServerTlsConfig, ServerTlsOptions | null>();
-
-/**
- * The TLS options for a source's server_tls, built once per configuration object (a reload
- * makes a new one, so new certificates apply to new connections). Throws TlsConfigError.
- */
-export function serverTlsFor(config: ServerTlsConfig, source: string): ServerTlsOptions | null {
-  let options = contexts.get(config);
-  if (options === undefined) {
-    options = serverTlsOptions(config, `sources.${source}.server_tls`);
-    contexts.set(config, options);
-  }
-  return options;
-}
 
 /**
  * What the server's one-byte answer to SSLRequest means under this mode: 'tls' to start the
@@ -45,17 +29,4 @@ export function sslAnswer(answer: Buffer, options: ServerTlsOptions, hostKey: st
     throw new ServerConnectError(`server ${hostKey} does not support TLS, but server_tls.mode is ${options.mode}; enable ssl on the server or lower the mode to prefer`);
   }
   throw new ServerConnectError(`server ${hostKey} answered the SSL request with an unexpected byte 0x${(answer[0] ?? 0).toString(16)}`);
-}
-
-/** Start TLS over the connected socket, verifying as the mode says. */
-export function connectServerTls(socket: net.Socket, options: ServerTlsOptions, host: string): tls.TLSSocket {
-  const verify = options.mode === 'verify-ca' || options.mode === 'verify-full';
-  return tls.connect({
-    socket,
-    secureContext: options.context,
-    rejectUnauthorized: verify,
-    // SNI takes names only; an address is checked against the certificate's IP entries.
-    ...(net.isIP(host) === 0 && { servername: host }),
-    checkServerIdentity: options.mode === 'verify-full' ? (_name, cert) => tls.checkServerIdentity(host, cert) : () => undefined,
-  });
 }

@@ -1,7 +1,7 @@
 /**
  * SHOW CLIENTS and SHOW SERVERS: PgBouncer 1.18's eighteen columns. `ptr` and `link` are
- * stable ids ("0xc…" for clients, "0x5…" for servers; "0xd…" and "0x6…" for Redis, whose ids
- * are counted apart) so tools can pair a client with its server. Redis rows show the source's
+ * stable ids ("0xc…" for clients, "0x5…" for servers; "0xd…" and "0x6…" for Redis, "0xe…" and
+ * "0x7…" for MySQL, whose ids are counted apart) so tools can pair a client with its server. Redis rows show the source's
  * own listener as local address, CLIENT SETNAME as application_name and the server's CLIENT
  * ID as remote_pid and its kind (shared, dedicated, subscriber) as a server's
  * application_name; a shared Redis connection links to no one client.
@@ -14,8 +14,10 @@ const COLUMNS = cols('type', 'user', 'database', 'state', 'addr', 'port:int4', '
   'connect_time', 'request_time', 'wait:int4', 'wait_us:int4', 'close_needed:int4', 'ptr', 'link', 'remote_pid:int4', 'tls', 'application_name');
 
 const hex = (id: number) => id.toString(16).padStart(8, '0');
-const clientPtr = (id: number, protocol?: string) => `${protocol === 'redis' ? '0xd' : '0xc'}${hex(id)}`;
-const serverPtr = (id: number, protocol?: string) => `${protocol === 'redis' ? '0x6' : '0x5'}${hex(id)}`;
+const CLIENT_PREFIX: Record<string, string> = { redis: '0xd', mysql: '0xe' };
+const SERVER_PREFIX: Record<string, string> = { redis: '0x6', mysql: '0x7' };
+const clientPtr = (id: number, protocol = '') => `${CLIENT_PREFIX[protocol] ?? '0xc'}${hex(id)}`;
+const serverPtr = (id: number, protocol = '') => `${SERVER_PREFIX[protocol] ?? '0x5'}${hex(id)}`;
 
 export function showClients(clients: ClientView[], listen: ListenAddress): ResultSet {
   const rows = clients.map((c) => {
