@@ -6,10 +6,13 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/types.js';
+import { adoptWithSharedReads, dataEvents, type AcceptedInput } from './shared-reads.js';
 
 export interface ProtocolAcceptor {
-  /** Take over an accepted socket. */
-  accept(socket: net.Socket): void;
+  /** Take over an accepted socket, whose bytes come through `input`. */
+  accept(socket: net.Socket, input: AcceptedInput): void;
+  /** Read accepted sockets into one shared buffer (shared-reads.ts); the protocol copies what it keeps. */
+  readonly sharedReads?: boolean;
   /** Tell a socket over the connection limit why it is refused. */
   refuseTooMany(socket: net.Socket, limit: number): void;
 }
@@ -30,7 +33,7 @@ export class Listener {
     this.acceptor = acceptor;
     this.maxConnections = maxConnections;
     this.log = log;
-    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: acceptor.sharedReads === true }, (socket) => this.onConnection(socket));
     this.server.on('error', (err) => this.log.error({ err, listener: name }, 'listener error'));
   }
 
@@ -59,11 +62,14 @@ export class Listener {
     if (this.connections >= this.maxConnections) {
       this.refused++;
       socket.on('error', () => {});
+      // Read (and drop) what the client sends, so closing does not reset the answer away.
+      if (socket.isPaused()) socket.resume();
       this.acceptor.refuseTooMany(socket, this.maxConnections);
       return;
     }
     this.connections++;
-    socket.once('close', () => { this.connections--; });
-    this.acceptor.accept(socket);
+    const adopted = this.acceptor.sharedReads === true ? adoptWithSharedReads(socket) : { socket, input: dataEvents(socket) };
+    adopted.socket.once('close', () => { this.connections--; });
+    this.acceptor.accept(adopted.socket, adopted.input);
   }
 }

@@ -25,6 +25,7 @@ import { parameterDiff, setQuery, settingsToken } from './parameters.js';
 import { UnitRouter } from './unit-router.js';
 import { WorkAccounting } from './work-accounting.js';
 import { PendingInput } from './pending-input.js';
+import { ignoreInput, type AcceptedInput } from '../shared-reads.js';
 
 /** Queued input above which a waiting client's socket stops being read. */
 const PENDING_PAUSE_BYTES = 64 * 1024;
@@ -72,7 +73,8 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   /** Query and transaction times and bytes, added to the pool's totals. */
   private readonly work = new WorkAccounting();
 
-  constructor(socket: net.Socket, ctx: PgProxyContext) {
+  /** `input`: where the accepted socket's bytes come from (listener.ts, shared-reads.ts). */
+  constructor(socket: net.Socket, ctx: PgProxyContext, private readonly input: AcceptedInput) {
     this.socket = socket;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
@@ -81,7 +83,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     this.relay = new RequestRelay(this);
     this.login = new ClientLogin(this, ctx);
     socket.setNoDelay(true);
-    socket.on('data', this.onChunk);
+    input.deliverTo(this.onChunk);
     socket.on('drain', this.onDrain);
     socket.on('close', () => this.onClientGone());
     socket.on('error', (err) => ctx.log.debug({ err }, 'client socket error'));
@@ -96,6 +98,9 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     return this.waiting ? 'waiting' : 'idle';
   }
 
+  /** Chunks are views of a shared read buffer (plain sockets): keep only copies. */
+  private get borrowed(): boolean { return this.input.borrowed && !this.tls; }
+
   get applicationName(): string { return this.params.get('application_name') ?? ''; }
   get unfoldedBytesIn(): number { return this.toServer?.bytes ?? 0; }
   get unfoldedBytesOut(): number { return this.work.unfoldedOut(this.out); }
@@ -108,7 +113,8 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
    * accepted one. Called during login, before any server is attached.
    */
   useTls(secure: net.Socket): void {
-    this.socket.off('data', this.onChunk);
+    // TLS reads the accepted socket's handle itself; nothing more comes through the plain input.
+    this.input.deliverTo(ignoreInput);
     this.socket.off('drain', this.onDrain);
     this.socket = secure;
     this.tls = true;
@@ -127,7 +133,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     if (this.login !== null) {
-      this.login.onData(chunk);
+      this.login.onData(this.borrowed ? Buffer.from(chunk) : chunk);
       return;
     }
     if (this.server === null) {
@@ -167,7 +173,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
       return;
     }
     if (this.pending.empty && !this.framer!.midMessage && this.relay.answerLonePrepare(chunk)) return;
-    this.pending.push(chunk);
+    this.pending.push(this.borrowed ? Buffer.from(chunk) : chunk);
     // A server is leased only for a whole first message: a client that sends half of one
     // must not hold a server (and starve the pool) for as long as it dawdles.
     if (!this.waiting && !this.pending.firstMessageComplete(this.ctx.listener.max_packet_size)) return;
@@ -196,7 +202,7 @@ export class PgClientSession implements LeaseWaiter<PgServerConnection>, ServerO
     }
     this.server = conn;
     conn.attach(this);
-    conn.input.retarget(this.clientSide);
+    conn.input.retarget(this.clientSide, this.borrowed);
     this.toServer = conn.input;
     this.syncParameters(conn);
     for (const chunk of this.pending.take()) {

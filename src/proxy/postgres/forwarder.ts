@@ -35,6 +35,9 @@ export class Forwarder implements ClientOutput {
   /** Bytes written through this forwarder, for stats; read on scrape. */
   bytes = 0;
 
+  /** Forwarded slices are views of a buffer the next read reuses (shared-reads.ts): write copies. */
+  private copies = false;
+
   constructor(socket: Socket, target: BackpressureTarget = NOBODY) {
     this.socket = socket;
     this.target = target;
@@ -49,10 +52,12 @@ export class Forwarder implements ClientOutput {
   /**
    * A server connection keeps one forwarder for its life; each lease points it at the new
    * client and starts its byte count over (one object per connection, not one per lease).
+   * `borrowed`: that client's bytes are views of a shared read buffer (shared-reads.ts).
    */
-  retarget(target: BackpressureTarget): void {
+  retarget(target: BackpressureTarget, borrowed = false): void {
     this.flush();
     this.target = target;
+    this.copies = borrowed;
     this.bytes = 0;
   }
 
@@ -78,8 +83,11 @@ export class Forwarder implements ClientOutput {
     const buf = this.buf;
     if (buf === null) return;
     this.buf = null;
-    // A range that covers the whole chunk needs no view object.
-    this.write(this.start === 0 && this.end === buf.length ? buf : buf.subarray(this.start, this.end));
+    // A range that covers the whole chunk needs no view object. A borrowed range is copied: a
+    // write the kernel cannot take at once keeps its bytes until later, and by then the shared
+    // buffer holds another socket's read.
+    if (this.copies) this.write(Buffer.from(buf.subarray(this.start, this.end)));
+    else this.write(this.start === 0 && this.end === buf.length ? buf : buf.subarray(this.start, this.end));
   }
 
   private write(data: Buffer): void {

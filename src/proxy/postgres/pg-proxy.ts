@@ -8,6 +8,7 @@ import type { PostgresListenerConfig, PostgresSourceConfig } from '../../config/
 import { errorResponse } from '../../wire/postgres/backend-messages.js';
 import { SQLSTATE } from '../../wire/postgres/sqlstate.js';
 import type { ProtocolAcceptor } from '../listener.js';
+import type { AcceptedInput } from '../shared-reads.js';
 import { CancelKeys } from './cancel-keys.js';
 import { PgClientSession } from './client-session.js';
 import type { ConsoleLink, PgProxyContext, SessionHandle } from './context.js';
@@ -43,8 +44,10 @@ export class PgProxy implements ProtocolAcceptor, PgProxyContext {
     this.janitor = setInterval(() => this.tick(), 1000).unref();
   }
 
-  accept(socket: net.Socket): void {
-    new PgClientSession(socket, this);
+  readonly sharedReads = true;
+
+  accept(socket: net.Socket, input: AcceptedInput): void {
+    new PgClientSession(socket, this, input);
   }
 
   refuseTooMany(socket: net.Socket, limit: number): void {
