@@ -5,6 +5,9 @@
  *
  *   --quick   5-second select-only simple runs only; prints, does not touch the docs.
  *   BENCH_SECONDS=N   length of each pgbench run (default 15).
+ *   BENCH_PAIRS=N     extra Sluice/PgBouncer pairs of the target run, select-only simple at
+ *                     1000 clients (default 3; 0 for none): this VM's throughput drifts by tens
+ *                     of percent within minutes, so the target ratio is taken per adjacent pair.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,7 @@ import { startPgbouncer, type PoolerSetup } from './pgbouncer.js';
 import { freePort, rssKiB, type RunningPooler } from './proc.js';
 import { startSluice } from './sluice.js';
 import { openIdleClients, type IdleClients } from './idle-clients.js';
-import { machineLines, memoryTable, throughputTable, writeSection, type MemoryRow, type RunRow, type Target } from './report.js';
+import { machineLines, memoryTable, pairLines, throughputTable, writeSection, type MemoryRow, type PairRow, type RunRow, type Target } from './report.js';
 
 const POOL_SIZE = 50;
 const POOLER_CLIENTS = 1000;
@@ -31,6 +34,7 @@ const DOCS = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
 
 const quick = process.argv.includes('--quick');
 const seconds = quick ? 5 : Number(process.env.BENCH_SECONDS ?? 15);
+const pairs = quick ? 0 : Number(process.env.BENCH_PAIRS ?? 3);
 const scripts: Script[] = quick ? ['select-only'] : ['select-only', 'tpcb-like'];
 const modes: QueryMode[] = quick ? ['simple'] : ['simple', 'extended', 'prepared'];
 
@@ -70,7 +74,8 @@ async function main(): Promise<number> {
     // collected would be counted as the cost of idle clients.
     const memory = await memoryUse(targets);
     const runs = await throughput(targets);
-    await report(machine, runs, memory);
+    const targetPairs = await pairedTargetRuns(targets);
+    await report(machine, runs, memory, targetPairs);
   } finally {
     await stopAll();
   }
@@ -93,6 +98,27 @@ async function throughput(targets: Targets): Promise<RunRow[]> {
     }
   }
   return rows;
+}
+
+/**
+ * The issue's target figure on its own: select-only simple at 1000 clients, Sluice and
+ * PgBouncer back to back, the order swapped every pair so neither always runs first.
+ */
+async function pairedTargetRuns(targets: Targets): Promise<PairRow[]> {
+  const out: PairRow[] = [];
+  if (await whyDown(targets, 'sluice') !== undefined || await whyDown(targets, 'pgbouncer') !== undefined) return out;
+  for (let i = 0; i < pairs; i++) {
+    const order: ('sluice' | 'pgbouncer')[] = i % 2 === 0 ? ['sluice', 'pgbouncer'] : ['pgbouncer', 'sluice'];
+    const tps: Partial<Record<'sluice' | 'pgbouncer', number>> = {};
+    for (const target of order) {
+      const result = await runPgbench({ script: 'select-only', mode: 'simple', port: targets.ports[target], clients: POOLER_CLIENTS, threads: THREADS, seconds });
+      if (!result.ok) throw new Error(`target pair ${i + 1}, ${target}: ${result.error}`);
+      tps[target] = result.tps;
+    }
+    out.push({ sluice: tps.sluice!, pgbouncer: tps.pgbouncer! });
+    console.log(`target pair ${i + 1}: sluice ${tps.sluice!.toFixed(0)} tps, pgbouncer ${tps.pgbouncer!.toFixed(0)} tps, ratio ${(tps.sluice! / tps.pgbouncer!).toFixed(2)}`);
+  }
+  return out;
 }
 
 /** RSS of each pooler with 0, 1,000 and 10,000 idle logged-in clients. */
@@ -132,8 +158,9 @@ async function whyDown(targets: Targets, target: Target): Promise<string | undef
   return running.service.alive ? undefined : `${running.service.name} exited: ${await running.service.failure()}`;
 }
 
-async function report(machine: MachineFacts, runs: RunRow[], memory: MemoryRow[]): Promise<void> {
-  const command = quick ? 'npm run bench:pg -- --quick' : `${seconds === 15 ? '' : `BENCH_SECONDS=${seconds} `}npm run bench:pg`;
+async function report(machine: MachineFacts, runs: RunRow[], memory: MemoryRow[], targetPairs: PairRow[]): Promise<void> {
+  const env = `${seconds === 15 ? '' : `BENCH_SECONDS=${seconds} `}${pairs === 3 ? '' : `BENCH_PAIRS=${pairs} `}`;
+  const command = quick ? 'npm run bench:pg -- --quick' : `${env}npm run bench:pg`;
   const body = [
     `Command: \`${command}\` (pgbench scale 10, -j ${THREADS}, ${seconds} s per run, transaction pooling, pool size ${POOL_SIZE}, trust auth; direct = ${POOL_SIZE} clients straight to PostgreSQL)`,
     '',
@@ -141,6 +168,7 @@ async function report(machine: MachineFacts, runs: RunRow[], memory: MemoryRow[]
     '',
     throughputTable(runs),
     '',
+    ...pairLines(targetPairs),
     memoryTable(memory, IDLE_COUNTS),
   ].join('\n');
   console.log(`\n${body}\n`);

@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { MachineFacts } from './machine.js';
 import type { QueryMode, RunResult, Script } from './pgbench.js';
+import { median } from './rounds.js';
 
 export type Target = 'sluice' | 'pgbouncer' | 'direct';
 
@@ -36,6 +37,20 @@ export function throughputTable(rows: RunRow[]): string {
     lines.push(`${head} ${tps.toFixed(0)} | ${avgMs.toFixed(2)} | ${p50Ms.toFixed(2)} | ${p99Ms.toFixed(2)} | ${ratio} |`);
   }
   return lines.join('\n');
+}
+
+/** One back-to-back run of each pooler on the target load. */
+export interface PairRow { sluice: number; pgbouncer: number }
+
+/** The target figure from paired runs: each pair's ratio and their median; nothing without pairs. */
+export function pairLines(pairs: PairRow[]): string[] {
+  if (pairs.length === 0) return [];
+  const middle = median(pairs.map((p) => p.sluice / p.pgbouncer));
+  return [
+    `Target (Sluice ≥ 0.8× PgBouncer, select-only simple, 1000 clients), ${pairs.length} more back-to-back pairs: ` +
+      `${pairs.map((p) => `${p.sluice.toFixed(0)}/${p.pgbouncer.toFixed(0)} tps = ${(p.sluice / p.pgbouncer).toFixed(2)}`).join('; ')}; **median ${middle.toFixed(2)}×**.`,
+    '',
+  ];
 }
 
 export function memoryTable(rows: MemoryRow[], counts: number[]): string {
