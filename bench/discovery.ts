@@ -42,9 +42,11 @@ interface RunReply { id: number; status: string; startedAt: number; finishedAt: 
 interface Row {
   strategy: StrategyName;
   run: RunReply;
-  alone: RunResult;
+  /** Windows alone just before the run and just after it: on a shared machine one alone window can fall in a lull. */
+  alone: RunResult[];
   /** pgbench windows back to back from the run's start, the last one the window in which it ended. */
   during: RunResult[];
+  slowdowns: number;
 }
 
 async function onServer(database: string, sql: string): Promise<void> {
@@ -80,38 +82,50 @@ async function api<T>(base: string, method: 'GET' | 'POST', path: string, body?:
   return await res.json() as T;
 }
 
-/** One strategy: pgbench alone, then pgbench windows back to back while a fresh run of the whole schema goes on. */
+/** One strategy: pgbench alone, windows back to back while a fresh run of the whole schema goes on, then alone again. */
 async function measure(admin: string, port: number, strategy: StrategyName): Promise<Row> {
   const pgbench = () => runPgbench({ script: 'select-only', mode: 'prepared', port, clients: CLIENTS, threads: 2, seconds: SECONDS });
-  const alone = await pgbench();
+  const before = await pgbench();
   const { runId } = await api<{ runId: number }>(admin, 'POST', '/v1/sources/big/discover', { strategy });
   const run = () => api<RunReply>(admin, 'GET', `/v1/discovery/runs/${runId}`);
   const during: RunResult[] = [];
+  // Progress is shown only while the run is in flight: the throttle's waits as last seen then.
+  let slowdowns = 0;
   // The window in which the run ends counts too: it holds the catalog commit, the run's last and largest write.
-  do during.push(await pgbench());
-  while ((await run()).status === 'running');
-  return { strategy, run: await run(), alone, during };
+  for (;;) {
+    during.push(await pgbench());
+    const now = await run();
+    slowdowns = now.progress?.slowdowns ?? slowdowns;
+    if (now.status !== 'running') break;
+  }
+  const after = await pgbench();
+  return { strategy, run: await run(), alone: [before, after], during, slowdowns };
 }
 
 function table(rows: Row[]): string {
   const lines = [
-    '| strategy | discovery time | tables found | profiled | introspection | pgbench tps alone | tps during | p99 alone | p99 during (median of windows, worst) | p99 ratio |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| strategy | discovery time | tables found | profiled | introspection | pgbench tps alone | tps during | p99 alone (before, after) | p99 during (median of windows, worst) | p99 ratio | throttle waits |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const { strategy, run, alone, during } of rows) {
-    const ok = during.filter((r): r is Extract<RunResult, { ok: true }> => r.ok);
+  const succeeded = (results: RunResult[]) => results.filter((r): r is Extract<RunResult, { ok: true }> => r.ok);
+  for (const { strategy, run, alone: aloneWindows, during, slowdowns } of rows) {
+    const ok = succeeded(during);
+    const alone = succeeded(aloneWindows);
     // Start to commit: the run's own timings end before the catalog write.
     const time = run.status === 'succeeded' && run.finishedAt !== null ? `${((run.finishedAt - run.startedAt) / 1000).toFixed(1)} s` : `${run.status}: ${run.error ?? ''}`;
     const intro = run.timings ? `${(run.timings.introspectMs / 1000).toFixed(1)} s` : '–';
     const head = `| ${strategy} | ${time} | ${run.datasets} | ${run.profiled} | ${intro} |`;
-    if (!alone.ok || ok.length === 0) {
-      lines.push(`${head} ${alone.ok ? alone.tps.toFixed(0) : `FAILED: ${alone.error}`} | ${ok.length === 0 ? 'every pgbench window during the run failed' : ''} | | | |`);
+    if (alone.length === 0 || ok.length === 0) {
+      lines.push(`${head} ${alone.length === 0 ? 'every pgbench window alone failed' : ''} | ${ok.length === 0 ? 'every pgbench window during the run failed' : ''} | | | | ${slowdowns} |`);
       continue;
     }
+    const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+    const aloneP99 = mean(alone.map((r) => r.p99Ms));
     const p99 = median(ok.map((r) => r.p99Ms));
     const worst = Math.max(...ok.map((r) => r.p99Ms));
-    const tps = ok.reduce((sum, r) => sum + r.tps, 0) / ok.length;
-    lines.push(`${head} ${alone.tps.toFixed(0)} | ${tps.toFixed(0)} | ${alone.p99Ms.toFixed(2)} ms | ${p99.toFixed(2)} ms (${ok.length}), ${worst.toFixed(2)} ms | ${(p99 / alone.p99Ms).toFixed(2)} |`);
+    const tps = mean(ok.map((r) => r.tps));
+    // The ratio is to the mean of the alone windows that succeeded.
+    lines.push(`${head} ${mean(alone.map((r) => r.tps)).toFixed(0)} | ${tps.toFixed(0)} | ${aloneP99.toFixed(2)} ms (${alone.map((r) => r.p99Ms.toFixed(2)).join(', ')}) | ${p99.toFixed(2)} ms (${ok.length}), ${worst.toFixed(2)} ms | ${(p99 / aloneP99).toFixed(2)} | ${slowdowns} |`);
   }
   return lines.join('\n');
 }
@@ -176,7 +190,7 @@ function report(machine: MachineFacts, createMs: number, rows: Row[]): string {
   const defaults = TABLES === 10_000 && SECONDS === 20 && CHOSEN.join() === DEFAULT_ORDER.join();
   return [
     `Command: \`${defaults ? '' : `DISCOVERY_TABLES=${TABLES} DISCOVERY_PGBENCH_SECONDS=${SECONDS} DISCOVERY_STRATEGIES=${CHOSEN.join(',')} `}npm run bench:discovery\``,
-    `(${TABLES.toLocaleString('en-US')} tables of 5 columns and 20 rows, generated in ${(createMs / 1000).toFixed(0)} s; pgbench select-only prepared, ${CLIENTS} clients, -j 2, through Sluice, pool ${POOL_SIZE}; windows of ${SECONDS} s, one alone before each strategy, then back to back from its start to the window in which it ended)`,
+    `(${TABLES.toLocaleString('en-US')} tables of 5 columns and 20 rows, generated in ${(createMs / 1000).toFixed(0)} s; pgbench select-only prepared, ${CLIENTS} clients, -j 2, through Sluice, pool ${POOL_SIZE}; windows of ${SECONDS} s, one alone before each strategy's run and one after it, and back to back from its start to the window in which it ended)`,
     '',
     machineLines(machine),
     '',

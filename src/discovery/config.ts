@@ -17,6 +17,9 @@ const Duration = (fallback: string | number) => Type.Union([Type.String({ patter
 const Strategy = Type.Unsafe<StrategyName>(Type.Union(STRATEGIES.map((s) => Type.Literal(s)), { expected: STRATEGIES.join(', ') }));
 const Check = Type.Unsafe<CheckName>(Type.Union(CHECK_NAMES.map((c) => Type.Literal(c)), { expected: CHECK_NAMES.join(', ') }));
 
+/** `:memory:` and `file::memory:…`, as better-sqlite3 and SQLite read them. */
+const IN_MEMORY_SQLITE = /^(:memory:|file::memory:)/;
+
 export const DISCOVERY_DEFAULTS = { catalog: 'sluice-catalog.db', strategy: 'balanced', schedule: 0, redact_sensitive: true } as const;
 
 export const DiscoverySchema = Type.Object({
@@ -121,5 +124,8 @@ export function resolveDiscovery(raw: RawDiscovery, sourceNames: readonly string
       issues.push(`${formatPath(['discovery', 'glossary', i])}: ${(err as Error).message}`);
     }
   });
-  return { catalog: raw.catalog ?? DISCOVERY_DEFAULTS.catalog, strategy, schedule, redact_sensitive: raw.redact_sensitive ?? DISCOVERY_DEFAULTS.redact_sensitive, sources, rules, glossary };
+  const catalog = raw.catalog ?? DISCOVERY_DEFAULTS.catalog;
+  // Each run's worker thread opens the catalog itself; an in-memory database would be its own, unseen by the API.
+  if (IN_MEMORY_SQLITE.test(catalog)) issues.push(`${formatPath(['discovery', 'catalog'])}: an in-memory SQLite catalog cannot be shared with discovery's worker threads; name a file or a postgres:// URL`);
+  return { catalog, strategy, schedule, redact_sensitive: raw.redact_sensitive ?? DISCOVERY_DEFAULTS.redact_sensitive, sources, rules, glossary };
 }

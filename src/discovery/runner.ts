@@ -3,8 +3,7 @@
  * sample and analyse only datasets whose fingerprint changed (or that were never analysed),
  * infer relationships, and commit the new version with its change events in one transaction.
  */
-import type { HealthReading } from '../health/types.js';
-import type { Analyzer } from './analyzer.js';
+import { analyse } from './analysis.js';
 import { diffCatalog } from './catalog/diff.js';
 import { fingerprint } from './catalog/fingerprint.js';
 import type { RunTimings } from './catalog/records.js';
@@ -15,7 +14,7 @@ import type { ConnectorFactory } from './connectors/index.js';
 import { DiscoveryError } from './errors.js';
 import { SKIPPED_KEPT, type RunProgress } from './progress.js';
 import { declaredRelationships, inferCandidates, inferredRelationship, type Candidate } from './relationships.js';
-import type { Strategy } from './strategy.js';
+import type { Strategy, ThrottleSignals } from './strategy.js';
 import { Throttle } from './throttle.js';
 import { datasetId, type DatasetInfo, type DatasetSample, type Relationship } from './types.js';
 
@@ -29,9 +28,9 @@ export interface RunContext {
   target: DiscoveryTarget;
   strategy: Strategy;
   catalog: CatalogStore;
-  analyzer: Analyzer;
   connect: ConnectorFactory;
-  health: () => HealthReading | null;
+  /** Read before each statement; fed by the proxy's main thread while the run is in a worker. */
+  signals: () => ThrottleSignals;
   rules: ClassificationRule[];
   redactSensitive: boolean;
   signal: AbortSignal;
@@ -43,7 +42,7 @@ type ChildValues = Map<string, Map<string, string[]>>;
 export async function executeRun(ctx: RunContext): Promise<void> {
   const source = ctx.target.source;
   const started = Date.now();
-  const throttle = new Throttle(ctx.strategy, ctx.health, ctx.signal);
+  const throttle = new Throttle(ctx.strategy, ctx.signals, ctx.signal, ctx.progress);
   const { strategy: s } = ctx;
   const connector = await ctx.connect(ctx.target, {
     statementTimeoutMs: s.statementTimeoutMs, maxValueLength: s.maxValueLength, scanCount: s.scanCount, sampleKeys: s.sampleKeys,
@@ -73,7 +72,6 @@ export async function executeRun(ctx: RunContext): Promise<void> {
     const relationships = await relate(ctx, connector, throttle, datasets, candidates, values);
     const related = Date.now();
     ctx.progress.phase = 'saving';
-    ctx.progress.slowdowns = throttle.slowdowns;
     const timings: RunTimings = { connectMs: connected - started, introspectMs: introspected - connected, analyseMs: analysed - introspected, relationshipsMs: related - analysed, totalMs: Date.now() - started };
     await ctx.catalog.saveRelationships(source, ctx.runId, relationships);
     await ctx.catalog.commitVersion(source, ctx.runId, datasets, diff, { profiled: ctx.progress.profiled, skipped: ctx.progress.skipped, timings });
@@ -94,7 +92,7 @@ async function analyseDataset(ctx: RunContext, connector: Connector, d: DatasetI
     return false;
   }
   const types = new Map(d.fields.map((f) => [f.name, f.type]));
-  const analysis = await ctx.analyzer.analyse({
+  const analysis = analyse({
     fields: sample.fields.map((name) => ({ name, type: types.get(name) ?? '' })),
     values: sample.values as (string | null)[][],
     rowEstimate: d.rowEstimate,

@@ -1,21 +1,22 @@
 /**
- * Discovery in a running Sluice: owns the catalog and the analysis workers, starts runs on
- * demand and on each source's schedule (one at a time per source), and answers the admin
- * API's questions from the catalog plus the progress of runs in flight.
+ * Discovery in a running Sluice: owns the catalog, starts runs on demand and on each source's
+ * schedule (one at a time per source), each in a worker thread of its own (run-thread), and
+ * answers the admin API's questions from the catalog plus the progress of runs in flight.
+ * The main thread only records runs, feeds each worker the throttle's signals (host health,
+ * this loop's delay) and keeps the progress the worker posts.
  */
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.js';
 import type { HealthReading } from '../health/types.js';
-import { workerAnalyzer, type Analyzer } from './analyzer.js';
 import type { RunRecord, RunTrigger } from './catalog/records.js';
 import { CatalogStore } from './catalog/store.js';
 import { BUILTIN_RULES, glossaryRule } from './classify/rules.js';
 import type { DiscoveryConfig } from './config.js';
-import { connect as connectSource, type ConnectorFactory } from './connectors/index.js';
 import type { DiscoveryTarget } from './connector.js';
 import { DiscoveryError } from './errors.js';
+import { LoopDelayMonitor } from './loop-monitor.js';
 import { newProgress, type RunProgress } from './progress.js';
-import { executeRun } from './runner.js';
+import { runInWorker } from './run-thread.js';
 import { STRATEGY_PRESETS, type Strategy, type StrategyName } from './strategy.js';
 import { discoveryTarget } from './target.js';
 
@@ -25,8 +26,6 @@ export interface DiscoveryDeps {
   /** Health of the host discovery connects to, from src/health; null where none is kept. */
   health(source: string, host: string, port: number): HealthReading | null;
   log: Logger;
-  connect?: ConnectorFactory;
-  analyzer?: Analyzer;
 }
 
 interface ActiveRun { id: number; progress: RunProgress; abort: AbortController; done: Promise<void> }
@@ -40,7 +39,8 @@ export class DiscoveryService {
   readonly catalog: CatalogStore;
   /** The catalog file this service opened; a reload that names another one opens a new service. */
   readonly catalogPath: string;
-  private readonly analyzer: Analyzer;
+  /** The proxy's own loop delay, one of the throttle's signals. */
+  private readonly loop: LoopDelayMonitor;
   private readonly active = new Map<string, ActiveRun>();
   private readonly schedules = new Map<string, Schedule>();
   private closed = false;
@@ -48,7 +48,8 @@ export class DiscoveryService {
   constructor(private readonly deps: DiscoveryDeps) {
     this.catalogPath = deps.config().catalog;
     this.catalog = CatalogStore.open(this.catalogPath);
-    this.analyzer = deps.analyzer ?? workerAnalyzer();
+    // After the catalog: a catalog that cannot be opened leaves no sampler running.
+    this.loop = new LoopDelayMonitor();
     this.schedule();
   }
 
@@ -87,10 +88,10 @@ export class DiscoveryService {
     const log = this.deps.log.child({ source: target.source, run: id });
     log.info({ strategy: chosen.name, trigger, host: `${target.host}:${target.port}` }, 'discovery run started');
     try {
-      await executeRun({
-        runId: id, target, strategy: chosen, catalog: this.catalog, analyzer: this.analyzer, connect: this.deps.connect ?? connectSource,
-        health: () => this.deps.health(target.source, target.host, target.port), rules, redactSensitive: this.deps.config().redact_sensitive,
-        signal: abort.signal, progress,
+      await runInWorker({
+        job: { runId: id, target, strategy: chosen, catalog: this.catalogPath, rules, redactSensitive: this.deps.config().redact_sensitive },
+        signals: () => ({ host: this.deps.health(target.source, target.host, target.port), loopDelayMs: this.loop.delayMs() }),
+        progress, signal: abort.signal,
       });
       const run = await this.catalog.run(id);
       log.info({ datasets: run?.datasets, changed: run?.changed, profiled: run?.profiled, ms: run?.timings?.totalMs }, 'discovery run finished');
@@ -98,9 +99,15 @@ export class DiscoveryService {
       progress.phase = 'failed';
       const code = err instanceof DiscoveryError ? err.code : 'SLUICE_DISCOVERY_QUERY';
       log.warn({ err, code }, 'discovery run failed');
-      await this.catalog.finishRun(id, { status: 'failed', error: `${code}: ${(err as Error).message}` })
+      // A worker stopped after it committed (cancelled in its last moment) leaves a succeeded run as it is.
+      await this.recordFailure(id, `${code}: ${(err as Error).message}`)
         .catch((saveErr: unknown) => log.error({ err: saveErr }, 'discovery run failure not recorded in the catalog'));
     }
+  }
+
+  private async recordFailure(id: number, error: string): Promise<void> {
+    if ((await this.catalog.run(id))?.status !== 'running') return;
+    await this.catalog.finishRun(id, { status: 'failed', error });
   }
 
   async run(id: number): Promise<RunView | null> {
@@ -164,7 +171,7 @@ export class DiscoveryService {
     this.schedules.clear();
     for (const run of this.active.values()) run.abort.abort();
     await Promise.all([...this.active.values()].map((r) => r.done));
-    await this.analyzer.close();
+    this.loop.stop();
     await this.catalog.close();
   }
 }

@@ -1,41 +1,51 @@
 /**
  * A run's pacing: each statement first passes `gate()`, which waits as throttleDecision says
- * for the host's current health. Waiting uses timers only (no health event carries "latency
- * went back down"), and every wait ends early when the run is cancelled.
+ * for the latest signals (host health, the proxy's loop delay). Waiting uses timers only (no
+ * event carries "latency went back down"), and every wait ends early when the run is cancelled.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { HealthReading } from '../health/types.js';
 import { DiscoveryError } from './errors.js';
-import { throttleDecision, type Strategy } from './strategy.js';
+import { throttleDecision, type Strategy, type ThrottleBaseline, type ThrottleSignals } from './strategy.js';
 
 /** A held run gives up after this long with the host unavailable. */
 const HOLD_LIMIT_MS = 10 * 60_000;
 
 export class Throttle {
-  private readonly baseline: number | null;
-  /** Times the run waited longer than its strategy's pause, for the run's figures. */
-  slowdowns = 0;
+  private readonly baseline: ThrottleBaseline = { hostLatencyMs: null, loopDelayMs: null };
 
   constructor(
     private readonly strategy: Strategy,
-    private readonly health: () => HealthReading | null,
+    private readonly signals: () => ThrottleSignals,
     private readonly signal: AbortSignal,
+    /** Times the run waited longer than its strategy's pause, counted live in the run's progress. */
+    private readonly counts: { slowdowns: number },
   ) {
-    const r = health();
-    this.baseline = r && r.latencyEwma > 0 ? r.latencyEwma : null;
+    this.read();
+  }
+
+  /**
+   * The current signals. The host's baseline is its first real reading; the loop's is the
+   * lowest seen in the run, so a run that starts in a burst (or a spike) still learns where
+   * the loop stands when calm.
+   */
+  private read(): ThrottleSignals {
+    const now = this.signals();
+    if (this.baseline.hostLatencyMs === null && now.host !== null && now.host.latencyEwma > 0) this.baseline.hostLatencyMs = now.host.latencyEwma;
+    if (now.loopDelayMs !== null && now.loopDelayMs < (this.baseline.loopDelayMs ?? Infinity)) this.baseline.loopDelayMs = now.loopDelayMs;
+    return now;
   }
 
   /** Datasets to work on at once right now. */
   concurrency(): number {
-    return throttleDecision(this.strategy, this.health(), this.baseline).concurrency;
+    return throttleDecision(this.strategy, this.read(), this.baseline).concurrency;
   }
 
   async gate(): Promise<void> {
     const started = Date.now();
     for (;;) {
       this.throwIfCancelled();
-      const d = throttleDecision(this.strategy, this.health(), this.baseline);
-      if (d.delayMs > this.strategy.pauseMs) this.slowdowns++;
+      const d = throttleDecision(this.strategy, this.read(), this.baseline);
+      if (d.delayMs > this.strategy.pauseMs) this.counts.slowdowns++;
       if (d.delayMs > 0) await delay(d.delayMs, undefined, { signal: this.signal }).catch(() => {});
       // Cancelled during the wait: the statement the gate was guarding must not run.
       this.throwIfCancelled();

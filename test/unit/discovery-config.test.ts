@@ -38,6 +38,7 @@ t.test('mistakes are reported with their key path', async (t) => {
   await t.rejects(parseConfig(`${base}discovery: { sources: { nope: { enabled: true } } }\n`, 'test'), { message: /discovery\.sources\.nope: no source named "nope"/ });
   await t.rejects(parseConfig(`${base}discovery: { rules: [{ type: bad, pattern: "(" }] }\n`, 'test'), { message: /discovery\.rules\[0\]: classification rule "bad" has an invalid regular expression/ });
   await t.rejects(parseConfig(`${base}discovery: { strategy: reckless }\n`, 'test'), { code: 'SLUICE_CONFIG_INVALID' });
+  await t.rejects(parseConfig(`${base}discovery: { catalog: ":memory:" }\n`, 'test'), { message: /discovery\.catalog: an in-memory SQLite catalog cannot be shared with discovery's worker threads/ });
   await t.rejects(parseConfig(`${base}discovery: { rules: [{ type: x, check: crc32 }] }\n`, 'test'), { code: 'SLUICE_CONFIG_INVALID' });
 });
 

@@ -1,36 +1,86 @@
 import t from 'tap';
-import { MAX_DELAY_MS, STRATEGY_PRESETS, throttleDecision } from '../../src/discovery/strategy.js';
+import fc from 'fast-check';
+import { MAX_DELAY_MS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
+import { Throttle } from '../../src/discovery/throttle.js';
 import type { HealthReading } from '../../src/health/types.js';
 
 const reading = (latencyEwma: number, state: HealthReading['state'] = 'healthy'): HealthReading => ({ state, role: 'primary', latencyEwma, inFlight: 0, lagSeconds: null });
+const host = (r: HealthReading | null, loopDelayMs: number | null = null): ThrottleSignals => ({ host: r, loopDelayMs });
+const base = (hostLatencyMs: number | null, loopDelayMs: number | null = null): ThrottleBaseline => ({ hostLatencyMs, loopDelayMs });
 const { conservative, balanced, aggressive } = STRATEGY_PRESETS;
 
 t.test('presets go from gentle to fast', async (t) => {
-  t.ok(conservative.concurrency < balanced.concurrency && balanced.concurrency < aggressive.concurrency);
+  t.ok(conservative.concurrency <= balanced.concurrency && balanced.concurrency < aggressive.concurrency);
   t.ok(conservative.sampleRows < balanced.sampleRows && balanced.sampleRows < aggressive.sampleRows);
   t.ok(conservative.pauseMs > balanced.pauseMs && balanced.pauseMs >= aggressive.pauseMs);
 });
 
-t.test('calm host or no health figures: the strategy as configured', async (t) => {
-  t.strictSame(throttleDecision(balanced, null, null), { delayMs: balanced.pauseMs, concurrency: balanced.concurrency, hold: false });
-  t.strictSame(throttleDecision(balanced, reading(10), 10), { delayMs: balanced.pauseMs, concurrency: balanced.concurrency, hold: false });
+t.test('calm host or no figures at all: the strategy as configured', async (t) => {
+  const calm = { delayMs: balanced.pauseMs, concurrency: balanced.concurrency, hold: false };
+  t.strictSame(throttleDecision(balanced, host(null), base(null)), calm);
+  t.strictSame(throttleDecision(balanced, host(reading(10)), base(10)), calm);
+  t.strictSame(throttleDecision(balanced, host(reading(10), 3), base(10, 3)), calm);
 });
 
 t.test('latency above the baseline slows down, more the further it climbs', async (t) => {
-  const mild = throttleDecision(balanced, reading(20), 10);
-  const severe = throttleDecision(balanced, reading(80), 10);
+  const mild = throttleDecision(balanced, host(reading(20)), base(10));
+  const severe = throttleDecision(balanced, host(reading(80)), base(10));
   t.equal(mild.concurrency, 1);
   t.ok(mild.delayMs > balanced.pauseMs);
   t.ok(severe.delayMs > mild.delayMs);
-  t.ok(throttleDecision(balanced, reading(100_000), 10).delayMs <= MAX_DELAY_MS);
-  t.equal(throttleDecision(aggressive, reading(25), 10).concurrency, aggressive.concurrency, 'aggressive tolerates more');
+  t.ok(throttleDecision(balanced, host(reading(100_000)), base(10)).delayMs <= MAX_DELAY_MS);
+  t.equal(throttleDecision(aggressive, host(reading(25)), base(10)).concurrency, aggressive.concurrency, 'aggressive tolerates more');
+});
+
+t.test('the proxy\'s own loop delay slows the run while the host looks calm', async (t) => {
+  const busy = throttleDecision(aggressive, host(reading(10), 30), base(10, 2));
+  t.equal(busy.concurrency, 1, 'one lane');
+  t.ok(busy.delayMs > aggressive.pauseMs, 'longer pauses');
+  t.ok(throttleDecision(balanced, host(null, 8), base(null, 2)).delayMs > balanced.pauseMs, 'without host health too');
+  t.ok(throttleDecision(balanced, host(null, 30), base(null, 2)).delayMs > throttleDecision(balanced, host(null, 8), base(null, 2)).delayMs, 'and more the further it climbs');
+  t.equal(throttleDecision(balanced, host(reading(10), 0.8), base(10, 0.1)).delayMs, balanced.pauseMs, 'sub-millisecond loop jitter is not a slow-down');
+  t.equal(throttleDecision(balanced, host(reading(10), 8), base(10, null)).delayMs, balanced.pauseMs, 'no baseline yet: the first reading is the baseline');
+});
+
+t.test('the throttle\'s loop baseline is the calmest reading of the run; the host\'s is its first', async (t) => {
+  const readings: ThrottleSignals[] = [host(reading(10), 6), host(reading(10), 1), host(reading(10), 6), host(reading(1), 1)];
+  let i = 0;
+  const throttle = new Throttle(aggressive, () => readings[Math.min(i++, readings.length - 1)]!, new AbortController().signal, { slowdowns: 0 });
+  t.equal(throttle.concurrency(), aggressive.concurrency, 'the loop calms down from a spike at the start');
+  t.equal(throttle.concurrency(), 1, 'the spike again is measured against the calm reading: 6 ms against 1 ms');
+  t.equal(throttle.concurrency(), aggressive.concurrency, 'host latency under its first reading is calm');
 });
 
 t.test('a degraded host slows every strategy; a down or draining one holds it', async (t) => {
-  t.equal(throttleDecision(aggressive, reading(10, 'degraded'), 10).concurrency, 1);
-  for (const state of ['down', 'draining', 'half-open'] as const) t.equal(throttleDecision(conservative, reading(10, state), 10).hold, true, state);
+  t.equal(throttleDecision(aggressive, host(reading(10, 'degraded')), base(10)).concurrency, 1);
+  for (const state of ['down', 'draining', 'half-open'] as const) t.equal(throttleDecision(conservative, host(reading(10, state), 0), base(10, 0)).hold, true, state);
 });
 
 t.test('sub-millisecond noise on a loopback host does not count as a slow-down', async (t) => {
-  t.equal(throttleDecision(conservative, reading(0.9), 0.1).concurrency, conservative.concurrency);
+  t.equal(throttleDecision(conservative, host(reading(0.9)), base(0.1)).concurrency, conservative.concurrency);
+});
+
+const arbMs = fc.option(fc.double({ min: 0, max: 10_000, noNaN: true }), { nil: null });
+const arbState = fc.constantFrom<HealthReading['state']>('healthy', 'degraded', 'down', 'half-open', 'draining');
+const arbSignals = fc.record({
+  host: fc.option(fc.record({ state: arbState, latency: fc.double({ min: 0, max: 10_000, noNaN: true }) }).map(({ state, latency }) => reading(latency, state)), { nil: null }),
+  loopDelayMs: arbMs,
+});
+const arbBaseline = fc.record({ hostLatencyMs: arbMs, loopDelayMs: arbMs });
+const arbStrategy = fc.constantFrom(...STRATEGIES).map((name) => STRATEGY_PRESETS[name]);
+
+t.test('property: a decision is always bounded and never faster than the strategy', async () => {
+  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, (s, signals, baseline) => {
+    const d = throttleDecision(s, signals, baseline);
+    return Number.isInteger(d.concurrency) && d.concurrency >= 1 && d.concurrency <= s.concurrency
+      && d.delayMs >= s.pauseMs && d.delayMs <= MAX_DELAY_MS && (!d.hold || d.concurrency === 1);
+  }));
+});
+
+t.test('property: a slower loop never speeds the run up', async () => {
+  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, fc.double({ min: 0, max: 1_000, noNaN: true }), (s, signals, baseline, extra) => {
+    const before = throttleDecision(s, signals, baseline);
+    const after = throttleDecision(s, { ...signals, loopDelayMs: (signals.loopDelayMs ?? baseline.loopDelayMs ?? 0) + extra }, baseline);
+    return after.delayMs >= before.delayMs && after.concurrency <= before.concurrency;
+  }));
 });

@@ -54,12 +54,11 @@ const LAST_SUCCEEDED = `SELECT max(id) AS id FROM runs WHERE source = ? AND stat
 export class CatalogStore {
   private readonly startup: Promise<void>;
 
-  private constructor(private readonly driver: SqlDriver, readonly location: string) {
+  private constructor(private readonly driver: SqlDriver, readonly location: string, recoverInterrupted: boolean) {
+    const statements: Statement[] = [['INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', ['version', String(CATALOG_VERSION)]]];
     // A run still marked running was cut short by a restart; it will never finish.
-    this.startup = driver.batch([
-      ['INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', ['version', String(CATALOG_VERSION)]],
-      [`UPDATE runs SET status = 'failed', error = 'interrupted by a restart', finished_at = started_at WHERE status = 'running'`, []],
-    ]).catch((err: unknown) => {
+    if (recoverInterrupted) statements.push([`UPDATE runs SET status = 'failed', error = 'interrupted by a restart', finished_at = started_at WHERE status = 'running'`, []]);
+    this.startup = driver.batch(statements).catch((err: unknown) => {
       throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${describeCatalog(location)}: ${(err as Error).message}; check discovery.catalog, that the database accepts the connection and that its user may create tables`, { cause: err });
     });
     this.startup.catch(() => {});
@@ -68,11 +67,13 @@ export class CatalogStore {
   /**
    * A file path opens (or creates) a SQLite catalog at once and throws when it cannot; a
    * `postgres://` URL connects in the background: `opened()` says whether it could.
+   * `recoverInterrupted: false` is for a run's worker thread, which opens the catalog beside the
+   * service's own while runs are in flight: those are not interrupted ones.
    */
-  static open(location: string): CatalogStore {
-    if (isPostgresCatalog(location)) return new CatalogStore(new PostgresDriver(location, POSTGRES_DDL), location);
+  static open(location: string, { recoverInterrupted = true } = {}): CatalogStore {
+    if (isPostgresCatalog(location)) return new CatalogStore(new PostgresDriver(location, POSTGRES_DDL), location, recoverInterrupted);
     try {
-      return new CatalogStore(new SqliteDriver(location, SQLITE_DDL), location);
+      return new CatalogStore(new SqliteDriver(location, SQLITE_DDL), location, recoverInterrupted);
     } catch (err) {
       throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${location}: ${(err as Error).message}; check discovery.catalog and the directory's permissions`, { cause: err });
     }

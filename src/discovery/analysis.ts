@@ -1,6 +1,7 @@
 /**
- * Runs in a piscina worker: profiles and classifies one dataset's sample, so regex and
- * counting work over thousands of values never runs on the proxy's event loop.
+ * Profiles and classifies one dataset's sample. Called inline by the run, which is already in
+ * its own worker thread (run-worker), so regex and counting work over thousands of values
+ * never runs on the proxy's event loop.
  */
 import { classifyColumn, compileRules, type CompiledRule } from './classify/classifier.js';
 import type { ClassificationRule } from './classify/rules.js';
@@ -42,4 +43,3 @@ export function analyse(task: AnalysisTask): Record<string, FieldAnalysis> {
   return out;
 }
 
-export default analyse;
