@@ -3,7 +3,8 @@
  * schedule (one at a time per source), each in a worker thread of its own (run-thread), and
  * answers the admin API's questions from the catalog plus the progress of runs in flight.
  * The main thread only records runs, feeds each worker the throttle's signals (host health,
- * this loop's delay) and keeps the progress the worker posts.
+ * this loop's delay, live traffic's transaction time to the same host) and keeps the progress
+ * the worker posts.
  */
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.js';
@@ -19,12 +20,18 @@ import { newProgress, type RunProgress } from './progress.js';
 import { runInWorker } from './run-thread.js';
 import { STRATEGY_PRESETS, type Strategy, type StrategyName } from './strategy.js';
 import { discoveryTarget } from './target.js';
+import { TrafficWindow, type TrafficTotals } from './traffic-window.js';
 
 export interface DiscoveryDeps {
   config(): DiscoveryConfig;
   sources(): Record<string, SourceConfig>;
   /** Health of the host discovery connects to, from src/health; null where none is kept. */
   health(source: string, host: string, port: number): HealthReading | null;
+  /**
+   * Running totals of the transactions Sluice's pools have carried to that host (any source
+   * served by it); null where it pools none. Absent: the throttle goes without that signal.
+   */
+  traffic?(host: string, port: number): TrafficTotals | null;
   log: Logger;
 }
 
@@ -87,10 +94,16 @@ export class DiscoveryService {
     const rules = [...BUILTIN_RULES, ...this.deps.config().rules, ...this.deps.config().glossary.map(glossaryRule)];
     const log = this.deps.log.child({ source: target.source, run: id });
     log.info({ strategy: chosen.name, trigger, host: `${target.host}:${target.port}` }, 'discovery run started');
+    // Per run, and read only by the feed timer of a run in flight.
+    const traffic = new TrafficWindow();
     try {
       await runInWorker({
         job: { runId: id, target, strategy: chosen, catalog: this.catalogPath, rules, redactSensitive: this.deps.config().redact_sensitive },
-        signals: () => ({ host: this.deps.health(target.source, target.host, target.port), loopDelayMs: this.loop.delayMs() }),
+        signals: () => ({
+          host: this.deps.health(target.source, target.host, target.port),
+          loopDelayMs: this.loop.delayMs(),
+          trafficMs: traffic.sample(this.deps.traffic?.(target.host, target.port) ?? null, Date.now()),
+        }),
         progress, signal: abort.signal,
       });
       const run = await this.catalog.run(id);

@@ -3,7 +3,10 @@
  * adapts them to what live traffic feels, read-only: when the source host's latency (src/health)
  * or the proxy's own event-loop delay rises above where it stood at the start of the run,
  * discovery waits longer between statements and drops to one at a time; when the host is down
- * or draining, it holds.
+ * or draining, it holds. On top of those, a feedback controller follows the mean transaction
+ * time of live traffic through Sluice to the same host: while it is over its calm level by
+ * more than the strategy tolerates, the wait grows multiplicatively, and under it, it decays
+ * back to the strategy's pause (AIMD, as TCP's congestion window, with the wait as the window).
  */
 import type { HealthReading } from '../health/types.js';
 
@@ -28,12 +31,14 @@ export interface Strategy {
   maxValueLength: number;
   /** Latency over the run's baseline by this factor starts slowing down. */
   latencyTolerance: number;
+  /** Live traffic's mean transaction time over its calm level by this factor makes the controller back off. */
+  trafficTolerance: number;
 }
 
 export const STRATEGY_PRESETS: Readonly<Record<StrategyName, Strategy>> = {
-  conservative: { name: 'conservative', concurrency: 1, sampleRows: 200, statementTimeoutMs: 5_000, pauseMs: 200, sampleViews: false, scanCount: 100, sampleKeys: 2_000, sampleObjects: 2, sampleBytes: 256 * 1024, maxValueLength: 256, latencyTolerance: 1.2 },
-  balanced: { name: 'balanced', concurrency: 1, sampleRows: 1_000, statementTimeoutMs: 15_000, pauseMs: 20, sampleViews: false, scanCount: 500, sampleKeys: 10_000, sampleObjects: 4, sampleBytes: 1024 * 1024, maxValueLength: 512, latencyTolerance: 1.5 },
-  aggressive: { name: 'aggressive', concurrency: 4, sampleRows: 5_000, statementTimeoutMs: 60_000, pauseMs: 0, sampleViews: true, scanCount: 1_000, sampleKeys: 50_000, sampleObjects: 8, sampleBytes: 4 * 1024 * 1024, maxValueLength: 1_024, latencyTolerance: 3 },
+  conservative: { name: 'conservative', concurrency: 1, sampleRows: 200, statementTimeoutMs: 5_000, pauseMs: 200, sampleViews: false, scanCount: 100, sampleKeys: 2_000, sampleObjects: 2, sampleBytes: 256 * 1024, maxValueLength: 256, latencyTolerance: 1.2, trafficTolerance: 1.05 },
+  balanced: { name: 'balanced', concurrency: 1, sampleRows: 1_000, statementTimeoutMs: 15_000, pauseMs: 20, sampleViews: false, scanCount: 500, sampleKeys: 10_000, sampleObjects: 4, sampleBytes: 1024 * 1024, maxValueLength: 512, latencyTolerance: 1.5, trafficTolerance: 1.1 },
+  aggressive: { name: 'aggressive', concurrency: 4, sampleRows: 5_000, statementTimeoutMs: 60_000, pauseMs: 0, sampleViews: true, scanCount: 1_000, sampleKeys: 50_000, sampleObjects: 8, sampleBytes: 4 * 1024 * 1024, maxValueLength: 1_024, latencyTolerance: 3, trafficTolerance: 1.5 },
 };
 
 export interface ThrottleDecision {
@@ -50,21 +55,35 @@ export const MAX_DELAY_MS = 5_000;
 const LATENCY_FLOOR_MS = 1;
 /** Below this the proxy's loop delay is timer jitter, not work waiting. */
 export const LOOP_DELAY_FLOOR_MS = 1;
+/**
+ * The controller's steps. Growth is per decision (one per statement), so at a short pause it
+ * climbs within a second or two; decay is gentler, so the run creeps back to full pace instead
+ * of jumping into the next overshoot.
+ */
+export const BACKOFF_GROWTH = 1.5;
+/** Share of the wait above the strategy's pause kept by each decision while traffic is calm. */
+export const BACKOFF_DECAY = 0.8;
+/** Growth starts from at least this, so a strategy without a pause (aggressive) still backs off. */
+const BACKOFF_STEP_MS = 50;
 
 /**
- * What live traffic feels right now: the source host's health (null where none is kept) and
- * the proxy's own event-loop delay, p99 in ms over the last second (null until measured).
+ * What live traffic feels right now: the source host's health (null where none is kept), the
+ * proxy's own event-loop delay (p99 in ms over the last second, null until measured), and the
+ * mean transaction time of live traffic through Sluice to the same host over the last 3 s
+ * (null where Sluice pools none, or too few transactions ended to make a mean).
  * A run in a worker thread cannot block the proxy's loop, but it still takes CPU from it.
  */
 export interface ThrottleSignals {
   host: HealthReading | null;
   loopDelayMs: number | null;
+  trafficMs: number | null;
 }
 
-/** Where both figures stood when the run started; null where there was no reading yet. */
+/** Where the figures stand when calm; null where there was no reading yet. */
 export interface ThrottleBaseline {
   hostLatencyMs: number | null;
   loopDelayMs: number | null;
+  trafficMs: number | null;
 }
 
 /** How far a figure has climbed over its baseline, both floored so noise makes no ratio. */
@@ -73,8 +92,28 @@ function rise(now: number | null, baseline: number | null, floor: number): numbe
   return Math.max(now, floor) / Math.max(baseline ?? now, floor);
 }
 
-export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, baseline: ThrottleBaseline): ThrottleDecision {
-  const calm = { delayMs: strategy.pauseMs, concurrency: strategy.concurrency, hold: false };
+/** Live traffic's mean transaction time is over its calm level by more than the strategy tolerates. */
+function trafficOver(strategy: Strategy, now: number | null, baseline: number | null): boolean {
+  return now !== null && baseline !== null && baseline > 0 && now > baseline * strategy.trafficTolerance;
+}
+
+/**
+ * The feedback controller's next wait: multiplied while live traffic is over tolerance,
+ * decayed toward the strategy's pause while it is not (or while there is too little traffic
+ * to tell).
+ */
+function controlledDelay(strategy: Strategy, over: boolean, previousMs: number): number {
+  const pause = strategy.pauseMs;
+  if (over) return Math.min(MAX_DELAY_MS, Math.max(previousMs, pause, BACKOFF_STEP_MS) * BACKOFF_GROWTH);
+  // Floored, so the wait reaches the pause exactly instead of hovering a millisecond above it.
+  return Math.min(MAX_DELAY_MS, Math.max(pause, pause + Math.floor((previousMs - pause) * BACKOFF_DECAY)));
+}
+
+/**
+ * The wait before the next statement. Pure: the controller's state is the previous decision's
+ * delayMs, which the caller passes back in (the strategy's pause for the first).
+ */
+export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, baseline: ThrottleBaseline, previousDelayMs: number = strategy.pauseMs): ThrottleDecision {
   const { host } = signals;
   if (host?.state === 'down' || host?.state === 'draining' || host?.state === 'half-open') return { delayMs: MAX_DELAY_MS, concurrency: 1, hold: true };
   const ratio = Math.max(
@@ -82,9 +121,14 @@ export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, b
     rise(signals.loopDelayMs, baseline.loopDelayMs, LOOP_DELAY_FLOOR_MS),
   );
   const degraded = host?.state === 'degraded';
-  if (ratio <= strategy.latencyTolerance && !degraded) return calm;
-  // Back off in proportion to how far over tolerance the worse figure is, squared so a clear slow-down bites.
-  const over = Math.max(ratio / strategy.latencyTolerance, degraded ? 2 : 1);
-  const delayMs = Math.min(MAX_DELAY_MS, Math.max(strategy.pauseMs, 50) * over * over);
-  return { delayMs: Math.round(delayMs), concurrency: 1, hold: false };
+  let reactiveMs = strategy.pauseMs;
+  if (ratio > strategy.latencyTolerance || degraded) {
+    // Back off in proportion to how far over tolerance the worse figure is, squared so a clear slow-down bites.
+    const over = Math.max(ratio / strategy.latencyTolerance, degraded ? 2 : 1);
+    reactiveMs = Math.min(MAX_DELAY_MS, Math.max(strategy.pauseMs, 50) * over * over);
+  }
+  const controlledMs = controlledDelay(strategy, trafficOver(strategy, signals.trafficMs, baseline.trafficMs), previousDelayMs);
+  const delayMs = Math.round(Math.max(reactiveMs, controlledMs));
+  // While any wait is above the strategy's pause, one dataset at a time.
+  return { delayMs, concurrency: delayMs > strategy.pauseMs ? 1 : strategy.concurrency, hold: false };
 }

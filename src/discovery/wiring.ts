@@ -1,10 +1,10 @@
 /**
  * Builds the DiscoveryService of a running gateway and keeps it in step with reloads:
- * configuration read live, host health read from the same inventory the admin views use
- * (never a copy). A reload that adds `discovery:` starts the service, one that removes it
- * stops it (runs in flight are cancelled; the catalog file stays for the next start), one
- * that names another catalog file reopens on that file; every other change (strategies,
- * schedules, rules, sources) applies to the running service.
+ * configuration read live, host health and the pools' transaction totals read from the same
+ * inventory the admin views use (never a copy). A reload that adds `discovery:` starts the
+ * service, one that removes it stops it (runs in flight are cancelled; the catalog file stays
+ * for the next start), one that names another catalog file reopens on that file; every other
+ * change (strategies, schedules, rules, sources) applies to the running service.
  */
 import type { Logger } from 'pino';
 import type { GatewayInventory } from '../admin/inventory.js';
@@ -13,6 +13,28 @@ import type { HealthReading } from '../health/types.js';
 import { describeCatalog } from './catalog/location.js';
 import type { DiscoveryConfig } from './config.js';
 import { DiscoveryService } from './service.js';
+import type { TrafficTotals } from './traffic-window.js';
+
+/**
+ * Transactions carried by the pools of every source that lists host:port, summed from their
+ * running totals (PostgreSQL pools: the ones whose latencies the inventory keeps). A run
+ * competes with all of them for that server, and with all traffic for this process's CPU.
+ */
+function hostTraffic(config: SluiceConfig, inventory: GatewayInventory, host: string, port: number): TrafficTotals | null {
+  const sources = new Set<string>();
+  for (const s of Object.values(config.sources)) {
+    if ('hosts' in s && s.hosts.some((h) => h.host === host && h.port === port)) sources.add(s.name);
+  }
+  let found = false;
+  const totals: TrafficTotals = { sumUs: 0, count: 0 };
+  for (const v of inventory.latencies()) {
+    if (!sources.has(v.source)) continue;
+    found = true;
+    totals.sumUs += v.transaction.sumUs;
+    totals.count += v.transaction.count;
+  }
+  return found ? totals : null;
+}
 
 export function createDiscovery(config: () => SluiceConfig, inventory: GatewayInventory, log: Logger): DiscoveryService | null {
   let last: DiscoveryConfig | undefined = config().discovery;
@@ -25,6 +47,7 @@ export function createDiscovery(config: () => SluiceConfig, inventory: GatewayIn
       const h = inventory.hosts().find((v) => v.source === source && v.host === host && v.port === port)?.health;
       return h ? { state: h.state, role: h.observedRole, latencyEwma: h.latencyEwmaMs, inFlight: h.inFlight, lagSeconds: h.lagSeconds ?? null } : null;
     },
+    traffic: (host, port) => hostTraffic(config(), inventory, host, port),
     log: log.child({ component: 'discovery' }),
   });
 }

@@ -44,10 +44,15 @@ t.teardown(async () => {
 t.test('a Redis run in its worker thread commits a version the service reads', async (t) => {
   const config = await parseConfig(yaml('redis.db'), 'test');
   let fed = 0;
+  let trafficFed = 0;
   const service = new DiscoveryService({
     config: () => config.discovery!, sources: () => config.sources, log: pino({ level: 'silent' }),
     health: () => {
       fed++;
+      return null;
+    },
+    traffic: () => {
+      trafficFed++;
       return null;
     },
   });
@@ -59,6 +64,7 @@ t.test('a Redis run in its worker thread commits a version the service reads', a
   t.ok(run.datasets > 0);
   t.ok((await service.catalog.current('cache')).some((d) => d.schema === `db${DB}` && d.name === `${PREFIX}:order:{id}`), 'the worker\'s commit is visible to the service\'s own catalog');
   t.ok(fed >= 1, 'the throttle\'s signals are read on the main thread');
+  t.equal(trafficFed, fed, 'live traffic\'s totals with every feed');
   t.equal(service.activeRun('cache'), null);
 });
 
@@ -71,7 +77,7 @@ t.test('a worker that dies (out of its heap) fails the run with SLUICE_DISCOVERY
   const target = { kind: 'redis' as const, source: 'cache', host: '127.0.0.1', port: 6379, database: String(DB) };
   const ended = runInWorker({
     job: { runId, target, strategy: STRATEGY_PRESETS.balanced, catalog: config.discovery!.catalog, rules: [], redactSensitive: true },
-    signals: () => ({ host: null, loopDelayMs: null }), progress, signal: new AbortController().signal, heapMb: 1,
+    signals: () => ({ host: null, loopDelayMs: null, trafficMs: null }), progress, signal: new AbortController().signal, heapMb: 1,
   });
   const err = await ended.then(() => null, (e: unknown) => e);
   t.ok(err instanceof DiscoveryError);
@@ -91,7 +97,7 @@ t.test('cancelling reaches the worker: the run ends as cancelled', async (t) => 
     job: { runId, target, strategy: STRATEGY_PRESETS.balanced, catalog: config.discovery!.catalog, rules: [], redactSensitive: true },
     signals: () => {
       abort.abort();
-      return { host: { state: 'down', role: 'replica', latencyEwma: 1, inFlight: 0, lagSeconds: null }, loopDelayMs: null };
+      return { host: { state: 'down', role: 'replica', latencyEwma: 1, inFlight: 0, lagSeconds: null }, loopDelayMs: null, trafficMs: null };
     },
     progress: newProgress(), signal: abort.signal,
   });

@@ -1,12 +1,13 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { MAX_DELAY_MS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
+import { BACKOFF_GROWTH, MAX_DELAY_MS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
 import { Throttle } from '../../src/discovery/throttle.js';
 import type { HealthReading } from '../../src/health/types.js';
 
 const reading = (latencyEwma: number, state: HealthReading['state'] = 'healthy'): HealthReading => ({ state, role: 'primary', latencyEwma, inFlight: 0, lagSeconds: null });
-const host = (r: HealthReading | null, loopDelayMs: number | null = null): ThrottleSignals => ({ host: r, loopDelayMs });
-const base = (hostLatencyMs: number | null, loopDelayMs: number | null = null): ThrottleBaseline => ({ hostLatencyMs, loopDelayMs });
+const host = (r: HealthReading | null, loopDelayMs: number | null = null, trafficMs: number | null = null): ThrottleSignals => ({ host: r, loopDelayMs, trafficMs });
+const base = (hostLatencyMs: number | null, loopDelayMs: number | null = null, trafficMs: number | null = null): ThrottleBaseline => ({ hostLatencyMs, loopDelayMs, trafficMs });
+const traffic = (trafficMs: number | null): ThrottleSignals => host(null, null, trafficMs);
 const { conservative, balanced, aggressive } = STRATEGY_PRESETS;
 
 t.test('presets go from gentle to fast', async (t) => {
@@ -65,13 +66,15 @@ const arbState = fc.constantFrom<HealthReading['state']>('healthy', 'degraded', 
 const arbSignals = fc.record({
   host: fc.option(fc.record({ state: arbState, latency: fc.double({ min: 0, max: 10_000, noNaN: true }) }).map(({ state, latency }) => reading(latency, state)), { nil: null }),
   loopDelayMs: arbMs,
+  trafficMs: arbMs,
 });
-const arbBaseline = fc.record({ hostLatencyMs: arbMs, loopDelayMs: arbMs });
+const arbBaseline = fc.record({ hostLatencyMs: arbMs, loopDelayMs: arbMs, trafficMs: arbMs });
+const arbPrevious = fc.integer({ min: 0, max: MAX_DELAY_MS });
 const arbStrategy = fc.constantFrom(...STRATEGIES).map((name) => STRATEGY_PRESETS[name]);
 
 t.test('property: a decision is always bounded and never faster than the strategy', async () => {
-  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, (s, signals, baseline) => {
-    const d = throttleDecision(s, signals, baseline);
+  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, arbPrevious, (s, signals, baseline, previous) => {
+    const d = throttleDecision(s, signals, baseline, previous);
     return Number.isInteger(d.concurrency) && d.concurrency >= 1 && d.concurrency <= s.concurrency
       && d.delayMs >= s.pauseMs && d.delayMs <= MAX_DELAY_MS && (!d.hold || d.concurrency === 1);
   }));
@@ -82,5 +85,43 @@ t.test('property: a slower loop never speeds the run up', async () => {
     const before = throttleDecision(s, signals, baseline);
     const after = throttleDecision(s, { ...signals, loopDelayMs: (signals.loopDelayMs ?? baseline.loopDelayMs ?? 0) + extra }, baseline);
     return after.delayMs >= before.delayMs && after.concurrency <= before.concurrency;
+  }));
+});
+
+t.test('live traffic over its calm level backs off multiplicatively, and decays back to the pause', async (t) => {
+  const calmMs = 0.5;
+  const overMs = calmMs * balanced.trafficTolerance * 1.2;
+  let delay = balanced.pauseMs;
+  const grown: number[] = [];
+  for (let i = 0; i < 4; i++) grown.push(delay = throttleDecision(balanced, traffic(overMs), base(null, null, calmMs), delay).delayMs);
+  t.ok(grown.every((d, i) => i === 0 || d >= grown[i - 1]! * (BACKOFF_GROWTH - 0.01)), `grows by about ×${BACKOFF_GROWTH} per decision: ${grown.join(', ')}`);
+  t.equal(throttleDecision(aggressive, traffic(overMs * 2), base(null, null, calmMs), 0).concurrency, 1, 'one lane while backing off');
+  const decayed: number[] = [];
+  for (let i = 0; i < 200 && delay > balanced.pauseMs; i++) decayed.push(delay = throttleDecision(balanced, traffic(calmMs), base(null, null, calmMs), delay).delayMs);
+  t.ok(decayed.every((d, i) => i === 0 || d < decayed[i - 1]!), 'decays at every calm decision');
+  t.equal(delay, balanced.pauseMs, 'down to the strategy\'s pause exactly');
+  t.equal(throttleDecision(balanced, traffic(calmMs * 1.09), base(null, null, calmMs)).delayMs, balanced.pauseMs, 'within tolerance is calm');
+  t.equal(throttleDecision(balanced, traffic(null), base(null, null, calmMs), 1_000).delayMs < 1_000, true, 'no figure (too few transactions): decays');
+});
+
+t.test('the throttle\'s traffic baseline is the lowest mean of the run', async (t) => {
+  // The constructor takes the first reading.
+  const readings = [traffic(0.6), traffic(0.5), traffic(0.6), traffic(1)];
+  let i = 0;
+  const throttle = new Throttle(aggressive, () => readings[Math.min(i++, readings.length - 1)]!, new AbortController().signal, { slowdowns: 0 });
+  t.equal(throttle.concurrency(), aggressive.concurrency, '0.5 ms after 0.6 ms becomes the baseline');
+  t.equal(throttle.concurrency(), aggressive.concurrency, '0.6 ms is ×1.2 of it, within aggressive\'s tolerance');
+  t.equal(throttle.concurrency(), 1, '1 ms is ×2 of it: one lane');
+});
+
+t.test('property: the controller never goes under the pause nor over the maximum, grows while over and decays while under', async () => {
+  const arbCalm = fc.double({ min: 0.01, max: 1_000, noNaN: true });
+  fc.assert(fc.property(arbStrategy, arbCalm, fc.double({ min: 0, max: 10, noNaN: true }), arbPrevious, (s, calm, factor, previous) => {
+    const now = calm * factor;
+    const d = throttleDecision(s, traffic(now), base(null, null, calm), previous).delayMs;
+    if (d < s.pauseMs || d > MAX_DELAY_MS) return false;
+    const from = Math.max(previous, s.pauseMs);
+    if (now > calm * s.trafficTolerance) return d > from || d === MAX_DELAY_MS;
+    return from === s.pauseMs ? d === s.pauseMs : d < from;
   }));
 });
