@@ -1,8 +1,8 @@
 /**
  * What live traffic feels through Sluice, as discovery's throttle reads it: the mean
- * transaction time of the pools that share the run's database host, over the last 3 s. It is computed from the pools' running totals (LatencyHistogram sumUs and count),
- * read by the main thread's feed timer while a run is active; the forwarding path does no
- * extra work for it.
+ * transaction time of the pools that share the run's database host, over the last 3 s. It is
+ * computed from the pools' running totals (LatencyHistogram sumUs and count), read by the main
+ * thread's feed timer while a run is active; the forwarding path does no extra work for it.
  *
  * Transactions rather than queries: a transaction's time runs from its first query to the
  * ReadyForQuery that ends it, so it also holds the client round trips between statements,
