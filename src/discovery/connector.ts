@@ -45,6 +45,8 @@ export interface S3Location {
 /** Per-run bounds a connector applies to every statement it sends. */
 export interface ConnectorLimits {
   statementTimeoutMs: number;
+  /** Statements the run may have in flight at once (the strategy's concurrency); 1 when absent. */
+  lanes?: number;
   /** Sampled values longer than this are cut, so one huge blob cannot blow the sample up. */
   maxValueLength: number;
   /** Key-value sources: keys asked per SCAN call and most keys sampled in all. */

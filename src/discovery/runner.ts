@@ -45,7 +45,7 @@ export async function executeRun(ctx: RunContext): Promise<void> {
   const throttle = new Throttle(ctx.strategy, ctx.signals, ctx.signal, ctx.progress);
   const { strategy: s } = ctx;
   const connector = await ctx.connect(ctx.target, {
-    statementTimeoutMs: s.statementTimeoutMs, maxValueLength: s.maxValueLength, scanCount: s.scanCount, sampleKeys: s.sampleKeys,
+    statementTimeoutMs: s.statementTimeoutMs, lanes: s.concurrency, maxValueLength: s.maxValueLength, scanCount: s.scanCount, sampleKeys: s.sampleKeys,
     sampleObjects: s.sampleObjects, sampleBytes: s.sampleBytes, sampleRows: s.sampleRows,
     pace: () => throttle.gate(),
   });

@@ -1,6 +1,8 @@
 /**
- * PostgreSQL connector: one pg.Client as Sluice's server user, a statement_timeout on every
- * statement, and every value fetched as text (left()-cut) so samples are bounded and uniform.
+ * PostgreSQL connector: a pg.Pool of one connection per lane the strategy allows, as Sluice's
+ * server user, each read-only with a statement_timeout on every statement, and every value
+ * fetched as text (left()-cut) so samples are bounded and uniform. One pg.Client would queue
+ * the lanes' statements behind each other (and pg 8.23 warns that is going away).
  */
 import pg from 'pg';
 import type { Connector, ConnectorLimits, DiscoveryTarget } from '../connector.js';
@@ -17,31 +19,34 @@ const KINDS: Readonly<Record<string, DatasetKind>> = { r: 'table', v: 'view', m:
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
 export async function connectPostgres(target: DiscoveryTarget, limits: ConnectorLimits): Promise<Connector> {
-  const client = new pg.Client({
+  const pool = new pg.Pool({
     host: target.host, port: target.port, user: target.user, password: target.password, database: target.database,
     application_name: 'sluice-discovery',
     statement_timeout: limits.statementTimeoutMs,
     connectionTimeoutMillis: limits.statementTimeoutMs,
+    // Discovery only reads; a read-only transaction mode from the startup packet on makes that
+    // a guarantee on every connection of the pool, not a promise.
+    options: '-c default_transaction_read_only=on',
+    max: Math.max(1, limits.lanes ?? 1),
   });
   // A server that goes away mid-run surfaces as a failed query; this keeps it from being unhandled.
-  client.on('error', () => {});
+  pool.on('error', () => {});
   try {
-    await client.connect();
+    await pool.query('SELECT 1');
   } catch (err) {
+    await pool.end().catch(() => {});
     throw new DiscoveryError('SLUICE_DISCOVERY_CONNECT', `discovery could not connect to ${target.host}:${target.port} for source "${target.source}": ${(err as Error).message}`, { cause: err });
   }
-  // Discovery only reads; a read-only transaction mode makes that a guarantee, not a promise.
-  await client.query('SET default_transaction_read_only = on');
-  return new PostgresConnector(client, limits);
+  return new PostgresConnector(pool, limits);
 }
 
 class PostgresConnector implements Connector {
   readonly kind = 'postgres' as const;
-  constructor(private readonly client: pg.Client, private readonly limits: ConnectorLimits) {}
+  constructor(private readonly pool: pg.Pool, private readonly limits: ConnectorLimits) {}
 
   private async rows<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     try {
-      return (await this.client.query<R>(sql, params)).rows;
+      return (await this.pool.query<R>(sql, params)).rows;
     } catch (err) {
       throw new DiscoveryError('SLUICE_DISCOVERY_QUERY', `discovery query failed: ${(err as Error).message}`, { cause: err });
     }
@@ -95,7 +100,7 @@ class PostgresConnector implements Connector {
 
   private async arrays(sql: string, params: unknown[] = []): Promise<(string | null)[][]> {
     try {
-      return (await this.client.query<(string | null)[]>({ text: sql, values: params, rowMode: 'array', types: TEXT_TYPES })).rows;
+      return (await this.pool.query<(string | null)[]>({ text: sql, values: params, rowMode: 'array', types: TEXT_TYPES })).rows;
     } catch (err) {
       // A SQLSTATE means the server answered for this statement alone; the connection is fine.
       const answered = typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
@@ -113,6 +118,6 @@ class PostgresConnector implements Connector {
   }
 
   async close(): Promise<void> {
-    await this.client.end().catch(() => {});
+    await this.pool.end().catch(() => {});
   }
 }
