@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.js';
 import type { HealthReading } from '../health/types.js';
 import type { RunRecord, RunTrigger } from './catalog/records.js';
-import { CatalogStore } from './catalog/store.js';
+import { CatalogStore, HEARTBEAT_MS } from './catalog/store.js';
 import { BUILTIN_RULES, glossaryRule } from './classify/rules.js';
 import type { DiscoveryConfig } from './config.js';
 import type { DiscoveryTarget } from './connector.js';
@@ -50,6 +50,10 @@ export class DiscoveryService {
   private readonly loop: LoopDelayMonitor;
   private readonly active = new Map<string, ActiveRun>();
   private readonly schedules = new Map<string, Schedule>();
+  /** Keeps this process's runs alive in the catalog and fails orphaned ones (CatalogStore.heartbeat). */
+  private readonly beats: NodeJS.Timeout;
+  /** The beat in flight: a tick while it waits on the catalog adds none, and close() waits for it. */
+  private beat: Promise<void> | null = null;
   private closed = false;
 
   constructor(private readonly deps: DiscoveryDeps) {
@@ -57,7 +61,19 @@ export class DiscoveryService {
     this.catalog = CatalogStore.open(this.catalogPath);
     // After the catalog: a catalog that cannot be opened leaves no sampler running.
     this.loop = new LoopDelayMonitor();
+    // Beats also while idle: an orphan not yet stale when the catalog opened is failed by a later one.
+    this.beats = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.beats.unref();
     this.schedule();
+  }
+
+  private heartbeat(): void {
+    if (this.beat !== null) return;
+    // 0: a run being recorded; startRun gives it its first beat.
+    const ids = [...this.active.values()].map((r) => r.id).filter((id) => id !== 0);
+    this.beat = this.catalog.heartbeat(ids)
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'discovery heartbeat not recorded in the catalog'))
+      .finally(() => { this.beat = null; });
   }
 
   /** Sources discovery may run on: configured, enabled and of a kind it has a connector for. */
@@ -180,11 +196,13 @@ export class DiscoveryService {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.beats);
     for (const s of this.schedules.values()) clearInterval(s.timer);
     this.schedules.clear();
     for (const run of this.active.values()) run.abort.abort();
     await Promise.all([...this.active.values()].map((r) => r.done));
     this.loop.stop();
+    await this.beat;
     await this.catalog.close();
   }
 }

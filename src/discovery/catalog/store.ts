@@ -7,7 +7,7 @@
 import { DiscoveryError } from '../errors.js';
 import type { SkippedDataset } from '../progress.js';
 import { datasetId, type DatasetInfo, type Relationship } from '../types.js';
-import { CATALOG_VERSION, POSTGRES_DDL, SQLITE_DDL } from './ddl.js';
+import { CATALOG_VERSION, POSTGRES_DDL, SQLITE_ADDED_COLUMNS, SQLITE_DDL } from './ddl.js';
 import type { CatalogDiff } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { describeCatalog, isPostgresCatalog } from './location.js';
@@ -50,15 +50,43 @@ export interface RunOutcome {
 const SELECT_RUNS = `SELECT id, source, strategy, "trigger", status, started_at, finished_at, error, datasets, changed, profiled, skipped, changes, timings FROM runs`;
 const FINISH_RUN = 'UPDATE runs SET status = ?, error = ?, profiled = ?, skipped = ?, timings = ?, finished_at = ? WHERE id = ?';
 const LAST_SUCCEEDED = `SELECT max(id) AS id FROM runs WHERE source = ? AND status = 'succeeded'`;
+/** Raises the recorded version, never lowers it: an older Sluice may still open the catalog it upgraded. */
+const SET_VERSION = `INSERT INTO meta (key, value) VALUES ('version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+  WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)`;
+
+/**
+ * The service refreshes heartbeat_at of its runs in flight every HEARTBEAT_MS; a run whose last
+ * beat is older than STALE_MS has lost its process (a crash, a kill, a restart) and will never
+ * finish. Processes sharing a catalog each keep their own runs alive, so one opening the catalog
+ * fails only orphans. Four missed beats: a catalog hiccup (PostgreSQL failing over, a lock wait)
+ * or a stalled loop does not fail a live run, and an orphan is still failed within about 75 s
+ * (the limit plus one beat). Beats carry each writer's clock, so the limit also absorbs clock
+ * skew between hosts of up to about 45 s.
+ */
+export const HEARTBEAT_MS = 15_000;
+export const STALE_MS = 4 * HEARTBEAT_MS;
+const BEAT = `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`;
+// A run recorded before heartbeats existed has none: its start stands in, so one from a
+// process that is still running an older Sluice gets the same grace before it is failed.
+const FAIL_STALE = `UPDATE runs SET status = 'failed', error = 'interrupted by a restart', finished_at = coalesce(heartbeat_at, started_at)
+  WHERE status = 'running' AND coalesce(heartbeat_at, started_at) < ?`;
+
+/** A column already there (a catalog upgraded before, or by a process opening it at the same time) is no error. */
+async function addColumns(driver: SqlDriver, statements: readonly string[]): Promise<void> {
+  for (const sql of statements) {
+    await driver.batch([[sql, []]]).catch((err: unknown) => {
+      if (!/duplicate column name/i.test((err as Error).message)) throw err;
+    });
+  }
+}
 
 export class CatalogStore {
   private readonly startup: Promise<void>;
 
-  private constructor(private readonly driver: SqlDriver, readonly location: string, recoverInterrupted: boolean) {
-    const statements: Statement[] = [['INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', ['version', String(CATALOG_VERSION)]]];
-    // A run still marked running was cut short by a restart; it will never finish.
-    if (recoverInterrupted) statements.push([`UPDATE runs SET status = 'failed', error = 'interrupted by a restart', finished_at = started_at WHERE status = 'running'`, []]);
-    this.startup = driver.batch(statements).catch((err: unknown) => {
+  private constructor(private readonly driver: SqlDriver, readonly location: string, addedColumns: readonly string[], staleBefore: number | null) {
+    const statements: Statement[] = [[SET_VERSION, [String(CATALOG_VERSION)]]];
+    if (staleBefore !== null) statements.push([FAIL_STALE, [staleBefore]]);
+    this.startup = addColumns(driver, addedColumns).then(() => driver.batch(statements)).catch((err: unknown) => {
       throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${describeCatalog(location)}: ${(err as Error).message}; check discovery.catalog, that the database accepts the connection and that its user may create tables`, { cause: err });
     });
     this.startup.catch(() => {});
@@ -67,13 +95,15 @@ export class CatalogStore {
   /**
    * A file path opens (or creates) a SQLite catalog at once and throws when it cannot; a
    * `postgres://` URL connects in the background: `opened()` says whether it could.
-   * `recoverInterrupted: false` is for a run's worker thread, which opens the catalog beside the
-   * service's own while runs are in flight: those are not interrupted ones.
+   * `recoverInterrupted: true` fails the runs whose process stopped beating (STALE_MS); a run's
+   * worker thread passes false, as the service that started it checks already. `now` is the
+   * clock that check reads, for tests.
    */
-  static open(location: string, { recoverInterrupted = true } = {}): CatalogStore {
-    if (isPostgresCatalog(location)) return new CatalogStore(new PostgresDriver(location, POSTGRES_DDL), location, recoverInterrupted);
+  static open(location: string, { recoverInterrupted = true, now = Date.now() } = {}): CatalogStore {
+    const staleBefore = recoverInterrupted ? now - STALE_MS : null;
+    if (isPostgresCatalog(location)) return new CatalogStore(new PostgresDriver(location, POSTGRES_DDL), location, [], staleBefore);
     try {
-      return new CatalogStore(new SqliteDriver(location, SQLITE_DDL), location, recoverInterrupted);
+      return new CatalogStore(new SqliteDriver(location, SQLITE_DDL), location, SQLITE_ADDED_COLUMNS, staleBefore);
     } catch (err) {
       throw new DiscoveryError('SLUICE_DISCOVERY_CATALOG', `cannot open the discovery catalog at ${location}: ${(err as Error).message}; check discovery.catalog and the directory's permissions`, { cause: err });
     }
@@ -99,8 +129,17 @@ export class CatalogStore {
   }
 
   async startRun(source: string, strategy: string, trigger: RunTrigger, at = Date.now()): Promise<number> {
-    const row = await this.get<{ id: number }>(`INSERT INTO runs (source, strategy, "trigger", status, started_at) VALUES (?, ?, ?, 'running', ?) RETURNING id`, [source, strategy, trigger, at]);
+    const row = await this.get<{ id: number }>(`INSERT INTO runs (source, strategy, "trigger", status, started_at, heartbeat_at) VALUES (?, ?, ?, 'running', ?, ?) RETURNING id`, [source, strategy, trigger, at, at]);
     return row!.id;
+  }
+
+  /**
+   * Marks `ids` (this process's runs in flight) alive at `at`, then fails every run whose
+   * process stopped beating, in one transaction: an orphan left by a restart quicker than
+   * STALE_MS is not stale when the catalog opens, so the check is repeated with every beat.
+   */
+  async heartbeat(ids: readonly number[], at = Date.now()): Promise<void> {
+    await this.batch([...ids.map((id): Statement => [BEAT, [at, id]]), [FAIL_STALE, [at - STALE_MS]]]);
   }
 
   private finishStatement(id: number, outcome: RunOutcome, at: number): Statement {
