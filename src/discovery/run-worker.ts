@@ -4,33 +4,17 @@
  * this thread's loop, never on the proxy's. The main thread feeds the throttle's signals and
  * reads the progress posted here; a `cancel` message aborts the run as close/reload asks.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CatalogStore } from './catalog/store.js';
 import { connect } from './connectors/index.js';
 import { DiscoveryError } from './errors.js';
+import { lowerThreadPriority } from './local-priority.js';
 import { newProgress, type RunProgress } from './progress.js';
 import type { FromRunWorker, RunJob, ToRunWorker } from './run-protocol.js';
 import { executeRun } from './runner.js';
 
 /** Progress is posted at most this often; the status page polls every second or so. */
 const PROGRESS_MS = 200;
-/**
- * Nice level of this thread (Linux schedules threads one by one): on a busy machine the
- * proxy's own thread gets the CPU first, and discovery what is left.
- */
-const THREAD_NICE = 10;
-
-function lowerPriority(): void {
-  try {
-    // /proc/thread-self -> "<pid>/task/<tid>"; setpriority on a tid changes that thread alone.
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), THREAD_NICE);
-  } catch {
-    // Not Linux, or not allowed: the throttle still paces the run.
-  }
-}
-
 const port = parentPort!;
 const job = workerData as RunJob;
 let signals = job.signals;
@@ -40,7 +24,8 @@ port.on('message', (m: ToRunWorker) => {
   else abort.abort();
 });
 
-lowerPriority();
+// On a busy machine the proxy's own thread gets the CPU first, and discovery what is left.
+lowerThreadPriority();
 const progress = newProgress();
 let posted = '';
 /** Cheap change check: the counters and the phase, not the skipped list's contents. */

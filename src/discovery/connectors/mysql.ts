@@ -5,6 +5,7 @@
 import mysql from 'mysql2/promise';
 import type { Connector, ConnectorLimits, DiscoveryTarget } from '../connector.js';
 import { DiscoveryError } from '../errors.js';
+import { isLoopbackHost, lowerMariadbThread } from '../local-priority.js';
 import type { DatasetInfo, DatasetSample } from '../types.js';
 import { DatasetAssembler, quoteMysql } from './assemble.js';
 import {
@@ -28,7 +29,18 @@ export async function connectMysql(target: DiscoveryTarget, limits: ConnectorLim
   const mariadb = String(version?.['v'] ?? '').includes('MariaDB');
   await conn.query(mariadb ? `SET SESSION max_statement_time = ${limits.statementTimeoutMs / 1000}` : `SET SESSION max_execution_time = ${Math.round(limits.statementTimeoutMs)}`);
   await conn.query('SET SESSION TRANSACTION READ ONLY');
+  if (mariadb && isLoopbackHost(target.host)) await lowerServerThread(conn);
   return new MysqlConnector(conn, target, limits);
+}
+
+/** A MariaDB on this machine: the thread serving this connection runs at discovery's nice level (local-priority.ts). */
+async function lowerServerThread(conn: mysql.Connection): Promise<void> {
+  try {
+    const [[row]] = await conn.query<mysql.RowDataPacket[]>('SELECT tid, @@thread_handling AS handling FROM information_schema.processlist WHERE id = CONNECTION_ID()');
+    if (row !== undefined) lowerMariadbThread(Number(row['tid']), String(row['handling']) === 'pool-of-threads');
+  } catch {
+    // A server without the tid column: the priority stays as it was.
+  }
 }
 
 /** An error the server answered with (a SQL state, not `fatal`) concerns that statement alone. */

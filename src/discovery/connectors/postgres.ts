@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { Connector, ConnectorLimits, DiscoveryTarget } from '../connector.js';
 import { DiscoveryError } from '../errors.js';
+import { isLoopbackHost, lowerPostgresBackend } from '../local-priority.js';
 import type { DatasetInfo, DatasetKind, DatasetSample } from '../types.js';
 import { DatasetAssembler, quotePg } from './assemble.js';
 import {
@@ -28,6 +29,8 @@ export async function connectPostgres(target: DiscoveryTarget, limits: Connector
     // a guarantee on every connection of the pool, not a promise.
     options: '-c default_transaction_read_only=on',
     max: Math.max(1, limits.lanes ?? 1),
+    // Awaited before the connection takes its first statement.
+    ...(isLoopbackHost(target.host) && { onConnect: lowerBackendOf }),
   });
   // A server that goes away mid-run surfaces as a failed query; this keeps it from being unhandled.
   pool.on('error', () => {});
@@ -38,6 +41,19 @@ export async function connectPostgres(target: DiscoveryTarget, limits: Connector
     throw new DiscoveryError('SLUICE_DISCOVERY_CONNECT', `discovery could not connect to ${target.host}:${target.port} for source "${target.source}": ${(err as Error).message}`, { cause: err });
   }
   return new PostgresConnector(pool, limits);
+}
+
+/**
+ * A server on this machine: its backend for this connection runs at discovery's nice level
+ * (local-priority.ts). A failure only means the priority stays as it was.
+ */
+async function lowerBackendOf(client: pg.ClientBase): Promise<void> {
+  try {
+    const { rows: [row] } = await client.query<{ pid: number; port: number | null }>('SELECT pg_backend_pid() AS pid, inet_client_port() AS port');
+    if (row?.port != null) lowerPostgresBackend(Number(row.pid), Number(row.port));
+  } catch {
+    // The connection's first real statement reports a server that went away.
+  }
 }
 
 class PostgresConnector implements Connector {
