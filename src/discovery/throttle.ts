@@ -8,22 +8,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DiscoveryError } from './errors.js';
 import { throttleDecision, type Strategy, type ThrottleBaseline, type ThrottleSignals } from './strategy.js';
+import { RecentLow } from './traffic-window.js';
 
 /** A held run gives up after this long with the host unavailable. */
 const HOLD_LIMIT_MS = 10 * 60_000;
-/**
- * Live traffic's baseline is the lowest mean of this many recent seconds, not of the whole
- * run: traffic's calm level drifts (on the bench it rose 10 % within a minute with discovery
- * all but idle), and a baseline that cannot follow it pins the controller at its longest
- * wait. While the controller waits, the run hardly loads the host, so the lowest mean of the
- * last half-minute is where traffic stands without it.
- */
+/** Live traffic's baseline: the lowest mean of this many recent seconds (RecentLow says why). */
 const TRAFFIC_BASELINE_S = 30;
 
 export class Throttle {
   private readonly baseline: ThrottleBaseline = { hostLatencyMs: null, loopDelayMs: null, trafficMs: null };
-  /** The lowest traffic mean of each recent second (the epoch second it was read in). */
-  private readonly trafficLows: { second: number; ms: number }[] = [];
+  private readonly trafficLow = new RecentLow(TRAFFIC_BASELINE_S);
   /** The last gate's wait: where the controller grows or decays from. */
   private delayMs: number;
 
@@ -48,19 +42,8 @@ export class Throttle {
     const now = this.signals();
     if (this.baseline.hostLatencyMs === null && now.host !== null && now.host.latencyEwma > 0) this.baseline.hostLatencyMs = now.host.latencyEwma;
     if (now.loopDelayMs !== null && now.loopDelayMs < (this.baseline.loopDelayMs ?? Infinity)) this.baseline.loopDelayMs = now.loopDelayMs;
-    this.baseline.trafficMs = this.trafficBaseline(now.trafficMs, Math.floor(Date.now() / 1000));
+    this.baseline.trafficMs = this.trafficLow.read(now.trafficMs, Math.floor(Date.now() / 1000));
     return now;
-  }
-
-  private trafficBaseline(ms: number | null, second: number): number | null {
-    const lows = this.trafficLows;
-    if (ms !== null) {
-      const last = lows.at(-1);
-      if (last?.second === second) last.ms = Math.min(last.ms, ms);
-      else lows.push({ second, ms });
-    }
-    while (lows.length > 0 && lows[0]!.second <= second - TRAFFIC_BASELINE_S) lows.shift();
-    return lows.length === 0 ? null : lows.reduce((low, l) => Math.min(low, l.ms), Infinity);
   }
 
   /** Datasets to work on at once right now. */

@@ -59,3 +59,29 @@ export class TrafficWindow {
     return (totals.sumUs - from.sumUs) / count / 1_000;
   }
 }
+
+/**
+ * The lowest reading of the last `seconds` seconds: live traffic's calm level as the throttle
+ * sees it. Not the lowest of the whole run: traffic's calm level drifts (on the bench it rose
+ * 10 % within a minute with discovery all but idle), and a baseline that cannot follow it pins
+ * the controller at its longest wait. While the controller waits, the run hardly loads the
+ * host, so the lowest mean of the last half-minute is where traffic stands without it.
+ */
+export class RecentLow {
+  /** The lowest reading of each second that had one, oldest first. */
+  private readonly lows: { second: number; value: number }[] = [];
+
+  constructor(private readonly seconds: number) {}
+
+  /** Records `value` (null: no reading) at epoch second `second`, and returns the lowest of the last `seconds`; null when there is none. */
+  read(value: number | null, second: number): number | null {
+    const lows = this.lows;
+    if (value !== null) {
+      const last = lows.at(-1);
+      if (last?.second === second) last.value = Math.min(last.value, value);
+      else lows.push({ second, value });
+    }
+    while (lows.length > 0 && lows[0]!.second <= second - this.seconds) lows.shift();
+    return lows.length === 0 ? null : lows.reduce((low, l) => Math.min(low, l.value), Infinity);
+  }
+}
