@@ -118,7 +118,7 @@ export class DiscoveryService {
         signals: () => ({
           host: this.deps.health(target.source, target.host, target.port),
           loopDelayMs: this.loop.delayMs(),
-          trafficMs: traffic.sample(this.deps.traffic?.(target.host, target.port) ?? null, Date.now()),
+          traffic: traffic.sample(this.deps.traffic?.(target.host, target.port) ?? null, Date.now()),
         }),
         progress, signal: abort.signal,
       });

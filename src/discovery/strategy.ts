@@ -9,6 +9,7 @@
  * back to the strategy's pause (AIMD, as TCP's congestion window, with the wait as the window).
  */
 import type { HealthReading } from '../health/types.js';
+import type { Calm, TrafficFigures } from './traffic-window.js';
 
 export const STRATEGIES = ['conservative', 'balanced', 'aggressive'] as const;
 export type StrategyName = typeof STRATEGIES[number];
@@ -69,21 +70,23 @@ const BACKOFF_STEP_MS = 50;
 /**
  * What live traffic feels right now: the source host's health (null where none is kept), the
  * proxy's own event-loop delay (p99 in ms over the last second, null until measured), and the
- * mean transaction time of live traffic through Sluice to the same host over the last 3 s
- * (null where Sluice pools none, or too few transactions ended to make a mean).
+ * mean and p99 transaction time of live traffic through Sluice to the same host over the last
+ * 3 s (null where Sluice pools none, or too few transactions ended to tell).
  * A run in a worker thread cannot block the proxy's loop, but it still takes CPU from it.
  */
 export interface ThrottleSignals {
   host: HealthReading | null;
   loopDelayMs: number | null;
-  trafficMs: number | null;
+  traffic: TrafficFigures | null;
 }
 
 /** Where the figures stand when calm; null where there was no reading yet. */
 export interface ThrottleBaseline {
   hostLatencyMs: number | null;
   loopDelayMs: number | null;
-  trafficMs: number | null;
+  /** Live traffic's mean and p99 transaction times when calm (CalmLevel). */
+  trafficMean: Calm | null;
+  trafficP99: Calm | null;
 }
 
 /** How far a figure has climbed over its baseline, both floored so noise makes no ratio. */
@@ -92,9 +95,20 @@ function rise(now: number | null, baseline: number | null, floor: number): numbe
   return Math.max(now, floor) / Math.max(baseline ?? now, floor);
 }
 
-/** Live traffic's mean transaction time is over its calm level by more than the strategy tolerates. */
-function trafficOver(strategy: Strategy, now: number | null, baseline: number | null): boolean {
-  return now !== null && baseline !== null && baseline > 0 && now > baseline * strategy.trafficTolerance;
+/**
+ * A rise of live traffic counts only when it stands clear of the figure's own noise, this
+ * many robust deviations over its calm level: as the calm level is the lowest recent reading,
+ * about two deviations under the typical one, that is about two over the typical reading. On a
+ * quiet machine (the 3 s mean wandering ±3 %) the strategy's tolerance is the higher bar and
+ * decides, as before; on a noisy one the noise does, and ordinary wander no longer backs off.
+ */
+export const NOISE_DEVIATIONS = 4;
+
+/** Live traffic's mean or p99 is over its calm level by more than the strategy tolerates and more than its noise. */
+function trafficOver(strategy: Strategy, now: TrafficFigures | null, baseline: ThrottleBaseline): boolean {
+  const over = (figure: number, calm: Calm | null) => calm !== null && calm.low > 0
+    && figure > Math.max(calm.low * strategy.trafficTolerance, calm.low + NOISE_DEVIATIONS * calm.spread);
+  return now !== null && (over(now.meanMs, baseline.trafficMean) || over(now.p99Ms, baseline.trafficP99));
 }
 
 /**
@@ -127,7 +141,7 @@ export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, b
     const over = Math.max(ratio / strategy.latencyTolerance, degraded ? 2 : 1);
     reactiveMs = Math.min(MAX_DELAY_MS, Math.max(strategy.pauseMs, 50) * over * over);
   }
-  const controlledMs = controlledDelay(strategy, trafficOver(strategy, signals.trafficMs, baseline.trafficMs), previousDelayMs);
+  const controlledMs = controlledDelay(strategy, trafficOver(strategy, signals.traffic, baseline), previousDelayMs);
   const delayMs = Math.round(Math.max(reactiveMs, controlledMs));
   // While any wait is above the strategy's pause, one dataset at a time.
   return { delayMs, concurrency: delayMs > strategy.pauseMs ? 1 : strategy.concurrency, hold: false };

@@ -8,16 +8,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DiscoveryError } from './errors.js';
 import { throttleDecision, type Strategy, type ThrottleBaseline, type ThrottleSignals } from './strategy.js';
-import { RecentLow } from './traffic-window.js';
+import { CalmLevel } from './traffic-window.js';
 
 /** A held run gives up after this long with the host unavailable. */
 const HOLD_LIMIT_MS = 10 * 60_000;
-/** Live traffic's baseline: the lowest mean of this many recent seconds (RecentLow says why). */
+/** Live traffic's calm level: of this many recent seconds (CalmLevel says why). */
 const TRAFFIC_BASELINE_S = 30;
 
 export class Throttle {
-  private readonly baseline: ThrottleBaseline = { hostLatencyMs: null, loopDelayMs: null, trafficMs: null };
-  private readonly trafficLow = new RecentLow(TRAFFIC_BASELINE_S);
+  private readonly baseline: ThrottleBaseline = { hostLatencyMs: null, loopDelayMs: null, trafficMean: null, trafficP99: null };
+  private readonly trafficMean = new CalmLevel(TRAFFIC_BASELINE_S);
+  private readonly trafficP99 = new CalmLevel(TRAFFIC_BASELINE_S);
   /** The last gate's wait: where the controller grows or decays from. */
   private delayMs: number;
 
@@ -42,7 +43,9 @@ export class Throttle {
     const now = this.signals();
     if (this.baseline.hostLatencyMs === null && now.host !== null && now.host.latencyEwma > 0) this.baseline.hostLatencyMs = now.host.latencyEwma;
     if (now.loopDelayMs !== null && now.loopDelayMs < (this.baseline.loopDelayMs ?? Infinity)) this.baseline.loopDelayMs = now.loopDelayMs;
-    this.baseline.trafficMs = this.trafficLow.read(now.trafficMs, Math.floor(Date.now() / 1000));
+    const second = Math.floor(Date.now() / 1000);
+    this.baseline.trafficMean = this.trafficMean.read(now.traffic?.meanMs ?? null, second);
+    this.baseline.trafficP99 = this.trafficP99.read(now.traffic?.p99Ms ?? null, second);
     return now;
   }
 

@@ -1,19 +1,32 @@
 /**
- * What live traffic feels through Sluice, as discovery's throttle reads it: the mean
- * transaction time of the pools that share the run's database host, over the last 3 s. It is
- * computed from the pools' running totals (LatencyHistogram sumUs and count), read by the main
- * thread's feed timer while a run is active; the forwarding path does no extra work for it.
+ * What live traffic feels through Sluice, as discovery's throttle reads it: the mean and p99
+ * transaction time of the pools that share the run's database host, over the last 3 s. They
+ * are computed from the pools' running totals (LatencyHistogram sumUs, count and buckets),
+ * read by the main thread's feed timer while a run is active; the forwarding path does no
+ * extra work for them. The p99 is the figure live traffic's owners watch; the mean moves only
+ * as much as throughput does (a closed-loop client's mean is its clients over its rate), so a
+ * few delayed transactions show in the p99 long before they show in the mean.
  *
  * Transactions rather than queries: a transaction's time runs from its first query to the
  * ReadyForQuery that ends it, so it also holds the client round trips between statements,
  * where a proxy or client starved of CPU shows first; and it is the unit pgbench and most
  * applications measure their latency in.
  */
+import { histogramQuantileUs } from '../pool/latency-histogram.js';
 
-/** Running totals of transactions that ended, as the pools keep them. */
+/** Running totals of transactions that ended, as the pools keep them (LatencyHistogram). */
 export interface TrafficTotals {
   sumUs: number;
   count: number;
+  /** Transactions per LATENCY_BOUNDS_US bucket, the last one +Inf. */
+  buckets: readonly number[];
+}
+
+/** What live traffic felt over the window. */
+export interface TrafficFigures {
+  meanMs: number;
+  /** As Prometheus' histogram_quantile would estimate it from the pools' buckets. */
+  p99Ms: number;
 }
 
 /**
@@ -28,16 +41,16 @@ export const MIN_TRANSACTIONS = 50;
 /** Readings kept: enough for a window at the feed's 100 ms, with room for late ticks. */
 const KEPT = 40;
 
-interface Reading { at: number; sumUs: number; count: number }
+interface Reading { at: number; sumUs: number; count: number; buckets: readonly number[] }
 
 export class TrafficWindow {
   private readonly readings: Reading[] = [];
 
   /**
-   * Records the totals now and returns the mean transaction time in ms over the last
-   * WINDOW_MS; null until a whole window has been seen, or with too few transactions in it.
+   * Records the totals now and returns the transaction times over the last WINDOW_MS; null
+   * until a whole window has been seen, or with too few transactions in it.
    */
-  sample(totals: TrafficTotals | null, now: number): number | null {
+  sample(totals: TrafficTotals | null, now: number): TrafficFigures | null {
     if (totals === null) {
       this.readings.length = 0;
       return null;
@@ -45,7 +58,7 @@ export class TrafficWindow {
     const last = this.readings.at(-1);
     // A pool closed by a reload takes its totals with it: start the window again.
     if (last !== undefined && (totals.count < last.count || totals.sumUs < last.sumUs)) this.readings.length = 0;
-    this.readings.push({ at: now, sumUs: totals.sumUs, count: totals.count });
+    this.readings.push({ at: now, sumUs: totals.sumUs, count: totals.count, buckets: totals.buckets });
     if (this.readings.length > KEPT) this.readings.shift();
     // The newest reading at least a window older than now; readings are in time order.
     let from: Reading | undefined;
@@ -56,25 +69,50 @@ export class TrafficWindow {
     if (from === undefined) return null;
     const count = totals.count - from.count;
     if (count < MIN_TRANSACTIONS) return null;
-    return (totals.sumUs - from.sumUs) / count / 1_000;
+    const inWindow = totals.buckets.map((n, i) => n - (from.buckets[i] ?? 0));
+    return { meanMs: (totals.sumUs - from.sumUs) / count / 1_000, p99Ms: histogramQuantileUs(inWindow, 0.99)! / 1_000 };
   }
 }
 
+/** Live traffic's calm level for one figure, and how much that figure wanders by itself. */
+export interface Calm {
+  /** The lowest reading of the recent seconds. */
+  low: number;
+  /** A robust standard deviation of the recent per-second readings (1.4826 × their median absolute deviation); 0 until there are MIN_SPREAD_SECONDS of them. */
+  spread: number;
+}
+
+/** Fewer seconds than this make no spread: one or two readings have no deviation worth the name. */
+export const MIN_SPREAD_SECONDS = 5;
+
+function median(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /**
- * The lowest reading of the last `seconds` seconds: live traffic's calm level as the throttle
- * sees it. Not the lowest of the whole run: traffic's calm level drifts (on the bench it rose
- * 10 % within a minute with discovery all but idle), and a baseline that cannot follow it pins
- * the controller at its longest wait. While the controller waits, the run hardly loads the
- * host, so the lowest mean of the last half-minute is where traffic stands without it.
+ * Live traffic's calm level over the last `seconds` seconds: the lowest reading, and the
+ * spread of the per-second readings.
+ *
+ * The lowest, not the lowest of the whole run: traffic's calm level drifts (on the bench it
+ * rose 10 % within a minute with discovery all but idle), and a baseline that cannot follow it
+ * pins the controller at its longest wait. While the controller waits, the run hardly loads
+ * the host, so the lowest of the last half-minute is where traffic stands without it.
+ *
+ * The spread, because the lowest of thirty noisy seconds sits about two deviations under the
+ * typical one: on a machine where the 3 s mean wanders ±15 % by itself (as the bench VM did on
+ * 2026-11-30, with pgbench alone), every ordinary reading looked like a rise over it, the
+ * controller held the run at its longest wait and 10,000 tables would have taken over an hour.
+ * The MAD is robust: a few spikes the run causes do not widen it much.
  */
-export class RecentLow {
+export class CalmLevel {
   /** The lowest reading of each second that had one, oldest first. */
   private readonly lows: { second: number; value: number }[] = [];
 
   constructor(private readonly seconds: number) {}
 
-  /** Records `value` (null: no reading) at epoch second `second`, and returns the lowest of the last `seconds`; null when there is none. */
-  read(value: number | null, second: number): number | null {
+  /** Records `value` (null: no reading) at epoch second `second`, and returns the calm level of the last `seconds`; null when there is no reading in them. */
+  read(value: number | null, second: number): Calm | null {
     const lows = this.lows;
     if (value !== null) {
       const last = lows.at(-1);
@@ -82,6 +120,11 @@ export class RecentLow {
       else lows.push({ second, value });
     }
     while (lows.length > 0 && lows[0]!.second <= second - this.seconds) lows.shift();
-    return lows.length === 0 ? null : lows.reduce((low, l) => Math.min(low, l.value), Infinity);
+    if (lows.length === 0) return null;
+    const sorted = lows.map((l) => l.value).sort((a, b) => a - b);
+    if (sorted.length < MIN_SPREAD_SECONDS) return { low: sorted[0]!, spread: 0 };
+    const mid = median(sorted);
+    const deviations = sorted.map((v) => Math.abs(v - mid)).sort((a, b) => a - b);
+    return { low: sorted[0]!, spread: 1.4826 * median(deviations) };
   }
 }

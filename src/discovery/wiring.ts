@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { GatewayInventory } from '../admin/inventory.js';
 import type { SluiceConfig } from '../config/types.js';
 import type { HealthReading } from '../health/types.js';
+import { LATENCY_BOUNDS_US } from '../pool/latency-histogram.js';
 import { describeCatalog } from './catalog/location.js';
 import type { DiscoveryConfig } from './config.js';
 import { DiscoveryService } from './service.js';
@@ -26,12 +27,14 @@ function hostTraffic(config: SluiceConfig, inventory: GatewayInventory, host: st
     if ('hosts' in s && s.hosts.some((h) => h.host === host && h.port === port)) sources.add(s.name);
   }
   let found = false;
-  const totals: TrafficTotals = { sumUs: 0, count: 0 };
+  const buckets = new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0);
+  const totals: TrafficTotals = { sumUs: 0, count: 0, buckets };
   for (const v of inventory.latencies()) {
     if (!sources.has(v.source)) continue;
     found = true;
     totals.sumUs += v.transaction.sumUs;
     totals.count += v.transaction.count;
+    v.transaction.counts.forEach((n, i) => { buckets[i]! += n; });
   }
   return found ? totals : null;
 }

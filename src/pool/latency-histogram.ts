@@ -28,3 +28,27 @@ export class LatencyHistogram {
     return n;
   }
 }
+
+/**
+ * The q-quantile (0 < q ≤ 1) in microseconds of observations counted in LATENCY_BOUNDS_US
+ * buckets, estimated as Prometheus' histogram_quantile does: linear within the bucket the
+ * quantile falls in (the first bucket starts at 0), and the highest finite bound when it falls
+ * in +Inf. Null with no observations.
+ */
+export function histogramQuantileUs(counts: readonly number[], q: number): number | null {
+  let total = 0;
+  for (const c of counts) total += c;
+  if (total === 0) return null;
+  const rank = q * total;
+  let below = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const inBucket = counts[i]!;
+    if (below + inBucket >= rank && inBucket > 0) {
+      if (i >= LATENCY_BOUNDS_US.length) return LATENCY_BOUNDS_US.at(-1)!;
+      const low = i === 0 ? 0 : LATENCY_BOUNDS_US[i - 1]!;
+      return low + (LATENCY_BOUNDS_US[i]! - low) * ((rank - below) / inBucket);
+    }
+    below += inBucket;
+  }
+  return LATENCY_BOUNDS_US.at(-1)!;
+}

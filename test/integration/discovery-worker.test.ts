@@ -77,7 +77,7 @@ t.test('a worker that dies (out of its heap) fails the run with SLUICE_DISCOVERY
   const target = { kind: 'redis' as const, source: 'cache', host: '127.0.0.1', port: 6379, database: String(DB) };
   const ended = runInWorker({
     job: { runId, target, strategy: STRATEGY_PRESETS.balanced, catalog: config.discovery!.catalog, rules: [], redactSensitive: true },
-    signals: () => ({ host: null, loopDelayMs: null, trafficMs: null }), progress, signal: new AbortController().signal, heapMb: 1,
+    signals: () => ({ host: null, loopDelayMs: null, traffic: null }), progress, signal: new AbortController().signal, heapMb: 1,
   });
   const err = await ended.then(() => null, (e: unknown) => e);
   t.ok(err instanceof DiscoveryError);
@@ -97,7 +97,7 @@ t.test('cancelling reaches the worker: the run ends as cancelled', async (t) => 
     job: { runId, target, strategy: STRATEGY_PRESETS.balanced, catalog: config.discovery!.catalog, rules: [], redactSensitive: true },
     signals: () => {
       abort.abort();
-      return { host: { state: 'down', role: 'replica', latencyEwma: 1, inFlight: 0, lagSeconds: null }, loopDelayMs: null, trafficMs: null };
+      return { host: { state: 'down', role: 'replica', latencyEwma: 1, inFlight: 0, lagSeconds: null }, loopDelayMs: null, traffic: null };
     },
     progress: newProgress(), signal: abort.signal,
   });

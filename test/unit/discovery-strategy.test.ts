@@ -1,13 +1,18 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { BACKOFF_GROWTH, MAX_DELAY_MS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
+import { BACKOFF_GROWTH, MAX_DELAY_MS, NOISE_DEVIATIONS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
 import { Throttle } from '../../src/discovery/throttle.js';
+import type { Calm, TrafficFigures } from '../../src/discovery/traffic-window.js';
 import type { HealthReading } from '../../src/health/types.js';
 
 const reading = (latencyEwma: number, state: HealthReading['state'] = 'healthy'): HealthReading => ({ state, role: 'primary', latencyEwma, inFlight: 0, lagSeconds: null });
-const host = (r: HealthReading | null, loopDelayMs: number | null = null, trafficMs: number | null = null): ThrottleSignals => ({ host: r, loopDelayMs, trafficMs });
-const base = (hostLatencyMs: number | null, loopDelayMs: number | null = null, trafficMs: number | null = null): ThrottleBaseline => ({ hostLatencyMs, loopDelayMs, trafficMs });
-const traffic = (trafficMs: number | null): ThrottleSignals => host(null, null, trafficMs);
+/** Live traffic's figures: the mean, and a p99 five times it unless given. */
+const figures = (meanMs: number | null, p99Ms = (meanMs ?? 0) * 5): TrafficFigures | null => (meanMs === null ? null : { meanMs, p99Ms });
+const host = (r: HealthReading | null, loopDelayMs: number | null = null, trafficMs: number | null = null, p99Ms?: number): ThrottleSignals => ({ host: r, loopDelayMs, traffic: figures(trafficMs, p99Ms) });
+/** A calm level without noise, as on a quiet machine. */
+const still = (low: number | null): Calm | null => (low === null ? null : { low, spread: 0 });
+const base = (hostLatencyMs: number | null, loopDelayMs: number | null = null, trafficMs: number | null = null, trafficP99Ms = trafficMs === null ? null : trafficMs * 5): ThrottleBaseline => ({ hostLatencyMs, loopDelayMs, trafficMean: still(trafficMs), trafficP99: still(trafficP99Ms) });
+const traffic = (trafficMs: number | null, p99Ms?: number): ThrottleSignals => host(null, null, trafficMs, p99Ms);
 const { conservative, balanced, aggressive } = STRATEGY_PRESETS;
 
 t.test('presets go from gentle to fast', async (t) => {
@@ -66,9 +71,10 @@ const arbState = fc.constantFrom<HealthReading['state']>('healthy', 'degraded', 
 const arbSignals = fc.record({
   host: fc.option(fc.record({ state: arbState, latency: fc.double({ min: 0, max: 10_000, noNaN: true }) }).map(({ state, latency }) => reading(latency, state)), { nil: null }),
   loopDelayMs: arbMs,
-  trafficMs: arbMs,
+  traffic: fc.option(fc.record({ meanMs: fc.double({ min: 0, max: 10_000, noNaN: true }), p99Ms: fc.double({ min: 0, max: 10_000, noNaN: true }) }), { nil: null }),
 });
-const arbBaseline = fc.record({ hostLatencyMs: arbMs, loopDelayMs: arbMs, trafficMs: arbMs });
+const arbCalmLevel = fc.option(fc.record({ low: fc.double({ min: 0, max: 10_000, noNaN: true }), spread: fc.double({ min: 0, max: 1_000, noNaN: true }) }), { nil: null });
+const arbBaseline = fc.record({ hostLatencyMs: arbMs, loopDelayMs: arbMs, trafficMean: arbCalmLevel, trafficP99: arbCalmLevel });
 const arbPrevious = fc.integer({ min: 0, max: MAX_DELAY_MS });
 const arbStrategy = fc.constantFrom(...STRATEGIES).map((name) => STRATEGY_PRESETS[name]);
 
@@ -123,5 +129,29 @@ t.test('property: the controller never goes under the pause nor over the maximum
     const from = Math.max(previous, s.pauseMs);
     if (now > calm * s.trafficTolerance) return d > from || d === MAX_DELAY_MS;
     return from === s.pauseMs ? d === s.pauseMs : d < from;
+  }));
+});
+
+t.test('a rise within the figure\'s own noise does not back off; one clear of it does', async (t) => {
+  const noisy: ThrottleBaseline = { hostLatencyMs: null, loopDelayMs: null, trafficMean: { low: 1, spread: 0.1 }, trafficP99: null };
+  const bar = 1 + NOISE_DEVIATIONS * 0.1;
+  t.ok(bar > balanced.trafficTolerance, 'the noise sets the bar here, not the tolerance');
+  t.equal(throttleDecision(balanced, traffic(bar - 0.01), noisy).delayMs, balanced.pauseMs, 'over the tolerance, within the noise: calm');
+  t.ok(throttleDecision(balanced, traffic(bar + 0.01), noisy).delayMs > balanced.pauseMs, 'clear of the noise: backs off');
+  const quiet: ThrottleBaseline = { ...noisy, trafficMean: { low: 1, spread: 0.001 } };
+  t.ok(throttleDecision(balanced, traffic(balanced.trafficTolerance + 0.01), quiet).delayMs > balanced.pauseMs, 'on a quiet machine the tolerance decides');
+});
+
+t.test('the p99 alone can back the run off', async (t) => {
+  t.ok(throttleDecision(balanced, traffic(0.1, 0.5 * 1.5), base(null, null, 0.1, 0.5)).delayMs > balanced.pauseMs, 'mean calm, p99 ×1.5');
+  t.equal(throttleDecision(balanced, traffic(0.1, 0.5 * 1.05), base(null, null, 0.1, 0.5)).delayMs, balanced.pauseMs, 'p99 within tolerance');
+});
+
+t.test('property: more noise never backs the run off sooner', async () => {
+  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, fc.double({ min: 0, max: 100, noNaN: true }), arbPrevious, (s, signals, baseline, extra, previous) => {
+    const widen = (c: Calm | null): Calm | null => (c === null ? null : { ...c, spread: c.spread + extra });
+    const before = throttleDecision(s, signals, baseline, previous);
+    const after = throttleDecision(s, signals, { ...baseline, trafficMean: widen(baseline.trafficMean), trafficP99: widen(baseline.trafficP99) }, previous);
+    return after.delayMs <= before.delayMs;
   }));
 });

@@ -1,30 +1,53 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { MIN_TRANSACTIONS, RecentLow, TrafficWindow, WINDOW_MS } from '../../src/discovery/traffic-window.js';
+import { CalmLevel, MIN_SPREAD_SECONDS, MIN_TRANSACTIONS, TrafficWindow, WINDOW_MS, type TrafficFigures, type TrafficTotals } from '../../src/discovery/traffic-window.js';
+import { LatencyHistogram } from '../../src/pool/latency-histogram.js';
 
-/** Feeds readings every 100 ms from `start`, `perTick` transactions of `us` each, and returns the last figure. */
-function feed(w: TrafficWindow, ticks: number, perTick: number, us: number, totals = { sumUs: 0, count: 0 }, start = 0): number | null {
-  let last: number | null = null;
+/** The pools' totals as hostTraffic hands them over: a copy of a live histogram's. */
+const totalsOf = (h: LatencyHistogram): TrafficTotals => ({ sumUs: h.sumUs, count: h.count, buckets: [...h.counts] });
+
+/** Feeds readings every 100 ms from `start`, `perTick` transactions of `us` each into `h`, and returns the last figures. */
+function feed(w: TrafficWindow, ticks: number, perTick: number, us: number, h = new LatencyHistogram(), start = 0): TrafficFigures | null {
+  let last: TrafficFigures | null = null;
   for (let i = 0; i < ticks; i++) {
-    totals.count += perTick;
-    totals.sumUs += perTick * us;
-    last = w.sample({ ...totals }, start + i * 100);
+    for (let n = 0; n < perTick; n++) h.observe(us);
+    last = w.sample(totalsOf(h), start + i * 100);
   }
   return last;
 }
 
 t.test('no figure until a whole window has been seen', async (t) => {
   const w = new TrafficWindow();
-  t.equal(feed(w, WINDOW_MS / 100, 100, 500), null);
-  const ticks = WINDOW_MS / 100 + 1;
-  t.equal(w.sample({ sumUs: 100 * ticks * 500, count: 100 * ticks }, WINDOW_MS), 0.5, 'then the mean in ms');
+  const h = new LatencyHistogram();
+  t.equal(feed(w, WINDOW_MS / 100, 100, 500, h), null);
+  for (let n = 0; n < 100; n++) h.observe(500);
+  t.equal(w.sample(totalsOf(h), WINDOW_MS)?.meanMs, 0.5, 'then the mean in ms');
 });
 
-t.test('the mean covers the last window only', async (t) => {
+t.test('the figures cover the last window only', async (t) => {
   const w = new TrafficWindow();
-  const totals = { sumUs: 0, count: 0 };
-  feed(w, 40, 100, 500, totals);
-  t.equal(feed(w, WINDOW_MS / 100, 100, 1_000, totals, 4_000), 1, 'a window of slower transactions, and only those');
+  const h = new LatencyHistogram();
+  feed(w, 40, 100, 500, h);
+  const slower = feed(w, WINDOW_MS / 100, 100, 1_000, h, 4_000);
+  t.equal(slower?.meanMs, 1, 'a window of slower transactions, and only those');
+  t.ok(slower !== null && slower.p99Ms > 0.5 && slower.p99Ms <= 1, `p99 within the 0.5-1 ms bucket: ${slower?.p99Ms}`);
+});
+
+t.test('a slow tail moves the p99 while the mean hardly moves', async (t) => {
+  const w = new TrafficWindow();
+  const h = new LatencyHistogram();
+  feed(w, 31, 100, 100, h);
+  const calm = w.sample(totalsOf(h), 3_100)!;
+  // From now on 2 transactions in 100 take 3 ms: 2 % of the window's, enough to lift its p99.
+  let tail: TrafficFigures | null = null;
+  for (let i = 0; i < 30; i++) {
+    for (let n = 0; n < 98; n++) h.observe(100);
+    h.observe(3_000);
+    h.observe(3_000);
+    tail = w.sample(totalsOf(h), 3_200 + i * 100);
+  }
+  t.ok(tail!.meanMs < calm.meanMs * 2, `mean ${calm.meanMs} -> ${tail!.meanMs}`);
+  t.ok(tail!.p99Ms > calm.p99Ms * 10, `p99 ${calm.p99Ms} -> ${tail!.p99Ms}`);
 });
 
 t.test('too few transactions in the window: no figure', async (t) => {
@@ -35,34 +58,63 @@ t.test('too few transactions in the window: no figure', async (t) => {
 
 t.test('totals going down (a pool closed by a reload) start the window again', async (t) => {
   const w = new TrafficWindow();
-  const totals = { sumUs: 0, count: 0 };
-  feed(w, 40, 100, 500, totals);
-  t.equal(w.sample({ sumUs: 1_000, count: 2 }, 4_000), null);
-  t.equal(feed(w, WINDOW_MS / 100 + 1, 100, 700, { sumUs: 1_000, count: 2 }, 4_100), 0.7);
+  feed(w, 40, 100, 500);
+  const fresh = new LatencyHistogram();
+  fresh.observe(1_000);
+  fresh.observe(1_000);
+  t.equal(w.sample(totalsOf(fresh), 4_000), null);
+  t.equal(feed(w, WINDOW_MS / 100 + 1, 100, 700, fresh, 4_100)?.meanMs, 0.7);
 });
 
-t.test('RecentLow: the lowest reading of the last n seconds, whatever came before', async (t) => {
+/** The robust deviation of `values`, written out plainly. */
+function robustDeviation(values: number[]): number {
+  const med = (xs: number[]) => {
+    const ys = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(ys.length / 2);
+    return ys.length % 2 === 1 ? ys[m]! : (ys[m - 1]! + ys[m]!) / 2;
+  };
+  const m = med(values);
+  return 1.4826 * med(values.map((v) => Math.abs(v - m)));
+}
+
+t.test('CalmLevel: the lowest reading and the spread of the last n seconds, whatever came before', async (t) => {
   const arbSteps = fc.array(fc.record({ gap: fc.integer({ min: 0, max: 20 }), value: fc.option(fc.double({ min: 0.01, max: 100, noNaN: true }), { nil: null }) }), { minLength: 1, maxLength: 200 });
   fc.assert(fc.property(fc.integer({ min: 1, max: 60 }), arbSteps, (seconds, steps) => {
-    const low = new RecentLow(seconds);
+    const calm = new CalmLevel(seconds);
     const seen: { second: number; value: number }[] = [];
     let second = 1_000;
     for (const { gap, value } of steps) {
       second += gap;
       if (value !== null) seen.push({ second, value });
-      const recent = seen.filter((s) => s.second > second - seconds).map((s) => s.value);
-      const expected = recent.length === 0 ? null : Math.min(...recent);
-      if (low.read(value, second) !== expected) return false;
+      const perSecond = new Map<number, number>();
+      for (const s of seen) if (s.second > second - seconds) perSecond.set(s.second, Math.min(perSecond.get(s.second) ?? Infinity, s.value));
+      const lows = [...perSecond.values()];
+      const got = calm.read(value, second);
+      if (lows.length === 0) {
+        if (got !== null) return false;
+        continue;
+      }
+      if (got === null || got.low !== Math.min(...lows)) return false;
+      const spread = lows.length < MIN_SPREAD_SECONDS ? 0 : robustDeviation(lows);
+      if (Math.abs(got.spread - spread) > 1e-9 * Math.max(1, spread)) return false;
     }
     return true;
   }));
 });
 
-t.test('RecentLow: a spike long ago no longer holds the baseline down', async (t) => {
-  const low = new RecentLow(30);
-  t.equal(low.read(0.05, 0), 0.05, 'a lull');
-  t.equal(low.read(0.12, 10), 0.05, 'still within 30 s');
-  t.equal(low.read(0.11, 30), 0.11, 'the lull is 30 s old: the calm level moved up');
-  t.equal(low.read(null, 59), 0.11, 'no reading: what is left of the last 30 s');
-  t.equal(low.read(null, 60), null, 'nothing left');
+t.test('CalmLevel: a spike long ago no longer holds the calm level down', async (t) => {
+  const calm = new CalmLevel(30);
+  t.equal(calm.read(0.05, 0)?.low, 0.05, 'a lull');
+  t.equal(calm.read(0.12, 10)?.low, 0.05, 'still within 30 s');
+  t.equal(calm.read(0.11, 30)?.low, 0.11, 'the lull is 30 s old: the calm level moved up');
+  t.equal(calm.read(null, 59)?.low, 0.11, 'no reading: what is left of the last 30 s');
+  t.equal(calm.read(null, 60), null, 'nothing left');
+});
+
+t.test('CalmLevel: a few spikes hardly widen the spread', async (t) => {
+  const calm = new CalmLevel(30);
+  let level = null;
+  for (let s = 0; s < 30; s++) level = calm.read(s % 10 === 0 ? 5 : 1 + (s % 3) * 0.01, s);
+  t.equal(level?.low, 1);
+  t.ok(level!.spread < 0.02, `three spikes of ×5 in 30 s: spread ${level!.spread}`);
 });

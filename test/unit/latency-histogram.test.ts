@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { LATENCY_BOUNDS_US, LatencyHistogram } from '../../src/pool/latency-histogram.js';
+import { LATENCY_BOUNDS_US, LatencyHistogram, histogramQuantileUs } from '../../src/pool/latency-histogram.js';
 
 t.test('each observation lands in the first bucket whose bound is not below it', async (t) => {
   const h = new LatencyHistogram();
@@ -22,4 +22,30 @@ t.test('property: counts add up and the sum is exact', async () => {
     // Bucket i holds exactly the values in (bound[i-1], bound[i]].
     return h.counts.every((c, i) => c === values.filter((v) => v > (LATENCY_BOUNDS_US[i - 1] ?? -1) && (i === LATENCY_BOUNDS_US.length || v <= LATENCY_BOUNDS_US[i]!)).length);
   }));
+});
+
+t.test('histogramQuantileUs: within the bucket of the exact quantile, and monotone in q', async () => {
+  const arbUs = fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20_000_000 }));
+  fc.assert(fc.property(fc.array(arbUs, { minLength: 1, maxLength: 500 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (values, q) => {
+    const h = new LatencyHistogram();
+    for (const v of values) h.observe(v);
+    const estimate = histogramQuantileUs(h.counts, q)!;
+    const sorted = [...values].sort((a, b) => a - b);
+    const exact = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+    const bucket = LATENCY_BOUNDS_US.findIndex((b) => exact <= b);
+    const top = LATENCY_BOUNDS_US.at(-1)!;
+    const [low, high] = bucket === -1 ? [top, top] : [bucket === 0 ? 0 : LATENCY_BOUNDS_US[bucket - 1]!, LATENCY_BOUNDS_US[bucket]!];
+    return estimate >= low && estimate <= high && histogramQuantileUs(h.counts, Math.min(1, q + 0.05))! >= estimate;
+  }));
+});
+
+t.test('histogramQuantileUs: interpolates inside the bucket; null without observations', async (t) => {
+  const h = new LatencyHistogram();
+  t.equal(histogramQuantileUs(h.counts, 0.99), null);
+  for (let i = 0; i < 98; i++) h.observe(80);
+  h.observe(400);
+  h.observe(400);
+  // Ranks 99 and 100 are the two in (250, 500]: p99 halfway through that bucket.
+  t.equal(histogramQuantileUs(h.counts, 0.99), 375);
+  t.equal(histogramQuantileUs(h.counts, 0.5), 50 / 98 * 100);
 });
