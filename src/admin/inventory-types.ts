@@ -156,6 +156,7 @@ export interface RedisSourceView {
 
 /** A pool's latency histograms, for Prometheus. */
 export interface LatencyView {
+  protocol?: ViewProtocol;
   source: string;
   user: string;
   transaction: LatencyHistogram;

@@ -14,7 +14,7 @@ import type { PgServerConnection } from '../proxy/postgres/server-connection.js'
 import type { HealthSnapshot } from '../health/types.js';
 import type { ClientView, HostHealthView, HostView, Inventory, LatencyView, LoginFailureView, RedisSourceView, PoolView, ServerView, StatsView } from './inventory-types.js';
 import { redisClients, redisHosts, redisPools, redisServers, redisStats } from './redis-inventory.js';
-import { mysqlClients, mysqlHosts, mysqlPools, mysqlServers, mysqlStats } from './mysql-inventory.js';
+import { mysqlClients, mysqlHosts, mysqlLatencies, mysqlPools, mysqlServers, mysqlStats } from './mysql-inventory.js';
 
 type PgPool = Pool<PgServerConnection>;
 
@@ -186,13 +186,17 @@ export class GatewayInventory implements Inventory {
     return views;
   }
 
-  /** Each pool's latency histograms, live (read them at once; the forwarding path keeps adding). */
+  /**
+   * Each pool's latency histograms, live (read them at once; the forwarding path keeps adding);
+   * MySQL's per (source, user), added up at read time (mysql-inventory.ts).
+   */
   latencies(): LatencyView[] {
     const views: LatencyView[] = [];
     for (const { source, user, pool } of this.poolEntries()) {
       const t = pool.totals;
       views.push({ source, user, transaction: t.transactionTimes, query: t.queryTimes, queuedWait: t.queuedWaitTimes, unqueuedLeases: t.leases - t.waitCount });
     }
+    views.push(...mysqlLatencies(this.mysql()));
     return views;
   }
 

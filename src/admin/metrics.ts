@@ -100,9 +100,9 @@ export function createMetrics(inventory: GatewayInventory, auditLog: () => Audit
     for (const f of inventory.loginFailures()) yield [{ source: f.source, user: '', protocol: f.protocol ?? PROTOCOL, code: 'SLUICE_LOGIN_FAILED' }, f.count];
   });
 
-  new BucketedHistogram('sluice_transaction_duration_seconds', 'Units of work from first query to the ReadyForQuery that ends them', POOL_LABELS, register,
+  new BucketedHistogram('sluice_transaction_duration_seconds', 'Units of work (transactions, or single statements outside one) from their first query to the answer that ends them', POOL_LABELS, register,
     () => inventory.latencies().map((l) => ({ labels: poolOf(l), histogram: l.transaction })));
-  new BucketedHistogram('sluice_query_duration_seconds', 'Queries from the client\'s Query or Execute to ReadyForQuery', POOL_LABELS, register,
+  new BucketedHistogram('sluice_query_duration_seconds', 'Queries from the client\'s command (PostgreSQL Query or Execute, a MySQL command) to the end of its answer', POOL_LABELS, register,
     () => inventory.latencies().map((l) => ({ labels: poolOf(l), histogram: l.query })));
   new BucketedHistogram('sluice_pool_wait_seconds', 'Time from asking for a server connection to getting one, every lease', POOL_LABELS, register,
     () => inventory.latencies().map((l) => ({ labels: poolOf(l), histogram: l.queuedWait, extraZeros: l.unqueuedLeases })));

@@ -18,8 +18,9 @@ import type { TrafficTotals } from './traffic-window.js';
 
 /**
  * Transactions carried by the pools of every source that lists host:port, summed from their
- * running totals (PostgreSQL pools: the ones whose latencies the inventory keeps). A run
- * competes with all of them for that server, and with all traffic for this process's CPU.
+ * running totals (the PostgreSQL and MySQL pools: the ones whose latencies the inventory
+ * keeps). A run competes with all of them for that server, and with all traffic for this
+ * process's CPU.
  */
 function hostTraffic(config: SluiceConfig, inventory: GatewayInventory, host: string, port: number): TrafficTotals | null {
   const sources = new Set<string>();

@@ -55,6 +55,8 @@ export async function ensureSysbenchFixtures(run: (args: string[]) => Promise<{ 
 export interface TestMysqlSluice {
   gateway: Gateway;
   port: number;
+  /** With `admin`: the admin port's base URL, e.g. http://127.0.0.1:40123; '' without. */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
@@ -69,11 +71,13 @@ export interface TestMysqlOptions {
   listener?: string;
   /** Source-level `database` (the schema clients naming the source start in). */
   database?: string;
+  /** Start the admin HTTP port (/v1, /metrics) on 127.0.0.1:0, without auth. */
+  admin?: boolean;
 }
 
 /** Source `app` in front of the local MariaDB; clients name `app` or a schema as their database. */
 export async function startMysqlSluice(o: TestMysqlOptions = {}): Promise<TestMysqlSluice> {
-  const yaml = `
+  const yaml = `${o.admin ? 'admin: { listen: "127.0.0.1:0", auth: none }' : ''}
 listeners:
   mysql: { listen: "127.0.0.1:0"${o.listener ? `, ${o.listener}` : ''} }
 sources:
@@ -88,5 +92,6 @@ sources:
   const gateway = new Gateway(config, pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }));
   await gateway.start();
   const port = gateway.mysql!.address!.port;
-  return { gateway, port, stop: () => gateway.shutdown(2000) };
+  const admin = gateway.adminAddress;
+  return { gateway, port, adminUrl: admin === null ? '' : `http://${admin.host}:${admin.port}`, stop: () => gateway.shutdown(2000) };
 }

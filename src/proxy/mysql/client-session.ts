@@ -8,6 +8,7 @@ import type net from 'node:net';
 import { MysqlProtocolError, type SluiceError } from '../../errors.js';
 import type { LeaseWaiter } from '../../pool/types.js';
 import type { Pool } from '../../pool/pool.js';
+import { WorkTiming } from '../../pool/work-timing.js';
 import {
   COM_STMT_EXECUTE, HEADER_SIZE, PACKET_FIRST, PACKET_LAST, PACKET_OK, PacketFramer, SERVER_STATUS_AUTOCOMMIT,
   SERVER_STATUS_IN_TRANS, SERVER_STATUS_NO_BACKSLASH_ESCAPES, buildErr, buildOk,
@@ -65,6 +66,8 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
   /** Chooses each command's host and pool (read/write split, failover wait). */
   private router: MysqlUnitRouter | null = null;
   private cmd: Command | null = null;
+  /** Its commands' and transactions' times, into the pool's totals. */
+  private readonly work = new WorkTiming();
   private pending: PendingPackets;
   private waiting = false;
   private lastSeq = 0;
@@ -107,6 +110,9 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     this.profile = profile;
     this.state = new ClientSessionState(route.schema);
     this.pool = route.source.pool(route.user, profile);
+    this.work.totals = this.pool.totals;
+    // COM_CHANGE_USER inside a transaction gave that connection up: its unit of work never ends.
+    this.work.forget();
     this.router = route.source.router(this, route.user, profile);
     this.resetSession();
     this.socket.write(buildOk({ statusFlags: SERVER_STATUS_AUTOCOMMIT }, profile.capabilities, seq));
@@ -284,7 +290,9 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
       return this.failCommand(errPacket(err, 1));
     }
     cmd.forwarded = true;
-    this.pool!.totals.queries++;
+    // A command the server does not answer (COM_STMT_CLOSE...) is counted but not timed: nothing would end its time.
+    if (expects) this.work.queryStarted();
+    else this.pool!.totals.queries++;
     this.lastSeq = 0;
     for (const p of cmd.packets) conn.write(p);
     if (!expects) this.finishCommand();
@@ -318,7 +326,7 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
     if (!failed && !applySuccess(this.state, this.statements, this.route!.source.statements, conn, cmd)) this.pinned = true;
     this.noBackslashEscapes = (tracker.statusFlags & SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0;
     if (cmd.code === COM_STMT_EXECUTE) this.holdStatement = false;
-    if (!tracker.inTransaction) this.pool!.totals.transactions++;
+    this.work.workAnswered(!tracker.inTransaction, conn.host.health);
     this.finishCommand();
   }
 
@@ -373,7 +381,7 @@ export class MysqlClientSession implements LeaseWaiter<MysqlServerConnection>, S
   }
 
   // RoutedMysqlSession
-  usePool(pool: Pool<MysqlServerConnection>): void { this.pool = pool; }
+  usePool(pool: Pool<MysqlServerConnection>): void { this.pool = pool; this.work.totals = pool.totals; }
 
   /** A pin, a table lock or pending long data keeps the connection past the end of a response. */
   private get holds(): boolean { return this.pinned || this.lockTables || this.holdStatement; }

@@ -9,7 +9,8 @@ import { tlsDescription } from '../tls/tls-description.js';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { MysqlProtocolError, ServerConnectError, ServerLostError, type SluiceError } from '../../errors.js';
-import type { HostTarget, PooledConnection } from '../../pool/types.js';
+import type { PooledConnection } from '../../pool/types.js';
+import type { RoutedHost } from '../../router/host-set.js';
 import {
   COM_QUIT, ERR_HEADER, type ErrPacket, HEADER_SIZE, PACKET_DATA, PACKET_FIRST, PACKET_LAST, PacketFramer, ResponseTracker,
   framePayload, parseErr,
@@ -44,7 +45,7 @@ export interface OwnResult {
 export type KeepData = 'none' | 'last' | 'all';
 
 export interface ServerConnectOptions {
-  host: HostTarget;
+  host: RoutedHost;
   creds: ServerCredentials;
   profile: ClientProfile;
   timeoutMs: number;
@@ -59,7 +60,8 @@ const QUIT = framePayload(Buffer.from([COM_QUIT]), 0);
 
 export class MysqlServerConnection implements PooledConnection {
   readonly id = nextServerId++;
-  readonly host: HostTarget;
+  /** With its health, which learns each answered command's latency (client-session.ts). */
+  readonly host: RoutedHost;
   readonly createdAt = Date.now();
   lastUsedAt = Date.now();
   closed = false;
