@@ -165,12 +165,6 @@ export function mysqlStats(proxy: MysqlProxy | null): Required<StatsView>[] {
   return views;
 }
 
-/** Adds `from`'s observations into `into`. */
-function addInto(into: LatencyHistogram, from: LatencyHistogram): void {
-  for (let i = 0; i < from.counts.length; i++) into.counts[i]! += from.counts[i]!;
-  into.sumUs += from.sumUs;
-}
-
 /**
  * The histograms of a user's profile pools added up, one view per (source, user) like the
  * other views: copies made at read time, so the forwarding path keeps one histogram a pool.
@@ -185,9 +179,9 @@ export function mysqlLatencies(proxy: MysqlProxy | null): LatencyView[] {
         transaction: new LatencyHistogram(), query: new LatencyHistogram(), queuedWait: new LatencyHistogram(),
       };
       for (const { totals: t } of pools) {
-        addInto(v.transaction, t.transactionTimes);
-        addInto(v.query, t.queryTimes);
-        addInto(v.queuedWait, t.queuedWaitTimes);
+        v.transaction.add(t.transactionTimes);
+        v.query.add(t.queryTimes);
+        v.queuedWait.add(t.queuedWaitTimes);
         v.unqueuedLeases += t.leases - t.waitCount;
       }
       views.push(v);

@@ -139,7 +139,7 @@ export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, b
   if (ratio > strategy.latencyTolerance || degraded) {
     // Back off in proportion to how far over tolerance the worse figure is, squared so a clear slow-down bites.
     const over = Math.max(ratio / strategy.latencyTolerance, degraded ? 2 : 1);
-    reactiveMs = Math.min(MAX_DELAY_MS, Math.max(strategy.pauseMs, 50) * over * over);
+    reactiveMs = Math.min(MAX_DELAY_MS, Math.max(strategy.pauseMs, BACKOFF_STEP_MS) * over * over);
   }
   const controlledMs = controlledDelay(strategy, trafficOver(strategy, signals.traffic, baseline), previousDelayMs);
   const delayMs = Math.round(Math.max(reactiveMs, controlledMs));

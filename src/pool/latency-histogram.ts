@@ -22,6 +22,12 @@ export class LatencyHistogram {
     this.counts[i]!++;
   }
 
+  /** Adds `other`'s observations into this one (a view summing several pools' histograms). */
+  add(other: LatencyHistogram): void {
+    for (let i = 0; i < other.counts.length; i++) this.counts[i]! += other.counts[i]!;
+    this.sumUs += other.sumUs;
+  }
+
   get count(): number {
     let n = 0;
     for (const c of this.counts) n += c;
