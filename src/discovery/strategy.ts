@@ -3,10 +3,11 @@
  * adapts them to what live traffic feels, read-only: when the source host's latency (src/health)
  * or the proxy's own event-loop delay rises above where it stood at the start of the run,
  * discovery waits longer between statements and drops to one at a time; when the host is down
- * or draining, it holds. On top of those, a feedback controller follows the mean transaction
- * time of live traffic through Sluice to the same host: while it is over its calm level by
- * more than the strategy tolerates, the wait grows multiplicatively, and under it, it decays
- * back to the strategy's pause (AIMD, as TCP's congestion window, with the wait as the window).
+ * or draining, it holds. On top of those, a feedback controller follows the mean and p99
+ * transaction time of live traffic through Sluice to the same host: while either is over its
+ * calm level by more than the strategy tolerates (and by more than its own noise), the wait
+ * grows multiplicatively, and under it, it decays back to the strategy's pause. Both move per
+ * second of wall time, not per statement (see BACKOFF_GROWTH_PER_S).
  */
 import type { HealthReading } from '../health/types.js';
 import type { Calm, TrafficFigures } from './traffic-window.js';
@@ -57,15 +58,22 @@ const LATENCY_FLOOR_MS = 1;
 /** Below this the proxy's loop delay is timer jitter, not work waiting. */
 export const LOOP_DELAY_FLOOR_MS = 1;
 /**
- * The controller's steps. Growth is per decision (one per statement), so at a short pause it
- * climbs within a second or two; decay is gentler, so the run creeps back to full pace instead
- * of jumping into the next overshoot.
+ * The controller's rates, per second of wall time rather than per decision. Per decision (as
+ * first built: ×1.5 per statement over, ×0.8 of the excess per statement under) the controller
+ * ratcheted: the traffic figures cover the last 3 s, so one rise stays "over" for 3 s, and at
+ * 20 ms statements that is 150 decisions, ×1.5 each, straight to the longest wait; coming down,
+ * each decision followed a 5 s wait, so 25 decisions took two minutes. On the 2026-11-30 VM the
+ * balanced run spent 84–91 % of its statements waiting and crawled at 3–4 tables a second.
+ * Per second, a rise that holds for the whole 3 s window takes the wait from 50 ms to about
+ * 3 s, and a second of calm takes any wait back to within a tenth of its excess.
  */
-export const BACKOFF_GROWTH = 1.5;
-/** Share of the wait above the strategy's pause kept by each decision while traffic is calm. */
-export const BACKOFF_DECAY = 0.8;
+export const BACKOFF_GROWTH_PER_S = 4;
+/** Share of the wait above the strategy's pause kept after one second of calm traffic. */
+export const BACKOFF_DECAY_PER_S = 0.1;
 /** Growth starts from at least this, so a strategy without a pause (aggressive) still backs off. */
-const BACKOFF_STEP_MS = 50;
+export const BACKOFF_STEP_MS = 50;
+/** Longest gap between decisions that counts: a run idle between phases comes back as after this. */
+const MAX_ELAPSED_MS = 10_000;
 
 /**
  * What live traffic feels right now: the source host's health (null where none is kept), the
@@ -112,22 +120,25 @@ function trafficOver(strategy: Strategy, now: TrafficFigures | null, baseline: T
 }
 
 /**
- * The feedback controller's next wait: multiplied while live traffic is over tolerance,
- * decayed toward the strategy's pause while it is not (or while there is too little traffic
- * to tell).
+ * The feedback controller's next wait, `elapsedMs` after the decision that chose `previousMs`:
+ * grown by BACKOFF_GROWTH_PER_S for each second while live traffic is over tolerance, its excess
+ * over the strategy's pause decayed by BACKOFF_DECAY_PER_S for each second while it is not (or
+ * while there is too little traffic to tell).
  */
-function controlledDelay(strategy: Strategy, over: boolean, previousMs: number): number {
+function controlledDelay(strategy: Strategy, over: boolean, previousMs: number, elapsedMs: number): number {
   const pause = strategy.pauseMs;
-  if (over) return Math.min(MAX_DELAY_MS, Math.max(previousMs, pause, BACKOFF_STEP_MS) * BACKOFF_GROWTH);
+  const seconds = Math.min(Math.max(elapsedMs, 0), MAX_ELAPSED_MS) / 1_000;
+  if (over) return Math.min(MAX_DELAY_MS, Math.max(previousMs, pause, BACKOFF_STEP_MS) * BACKOFF_GROWTH_PER_S ** seconds);
   // Floored, so the wait reaches the pause exactly instead of hovering a millisecond above it.
-  return Math.min(MAX_DELAY_MS, Math.max(pause, pause + Math.floor((previousMs - pause) * BACKOFF_DECAY)));
+  return Math.min(MAX_DELAY_MS, Math.max(pause, pause + Math.floor((previousMs - pause) * BACKOFF_DECAY_PER_S ** seconds)));
 }
 
 /**
  * The wait before the next statement. Pure: the controller's state is the previous decision's
- * delayMs, which the caller passes back in (the strategy's pause for the first).
+ * delayMs, which the caller passes back in (the strategy's pause for the first) with the time
+ * since that decision.
  */
-export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, baseline: ThrottleBaseline, previousDelayMs: number = strategy.pauseMs): ThrottleDecision {
+export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, baseline: ThrottleBaseline, previousDelayMs: number = strategy.pauseMs, elapsedMs = 0): ThrottleDecision {
   const { host } = signals;
   if (host?.state === 'down' || host?.state === 'draining' || host?.state === 'half-open') return { delayMs: MAX_DELAY_MS, concurrency: 1, hold: true };
   const ratio = Math.max(
@@ -141,7 +152,7 @@ export function throttleDecision(strategy: Strategy, signals: ThrottleSignals, b
     const over = Math.max(ratio / strategy.latencyTolerance, degraded ? 2 : 1);
     reactiveMs = Math.min(MAX_DELAY_MS, Math.max(strategy.pauseMs, BACKOFF_STEP_MS) * over * over);
   }
-  const controlledMs = controlledDelay(strategy, trafficOver(strategy, signals.traffic, baseline), previousDelayMs);
+  const controlledMs = controlledDelay(strategy, trafficOver(strategy, signals.traffic, baseline), previousDelayMs, elapsedMs);
   const delayMs = Math.round(Math.max(reactiveMs, controlledMs));
   // While any wait is above the strategy's pause, one dataset at a time.
   return { delayMs, concurrency: delayMs > strategy.pauseMs ? 1 : strategy.concurrency, hold: false };

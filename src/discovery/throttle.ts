@@ -1,8 +1,8 @@
 /**
  * A run's pacing: each statement first passes `gate()`, which waits as throttleDecision says
  * for the latest signals (host health, the proxy's loop delay, live traffic's transaction
- * time) and the wait it chose last time (the feedback controller's state, kept here so the
- * decision stays a pure function). Waiting uses timers only (no event carries "latency went
+ * time) and the wait it chose last time, with when it chose it (the feedback controller's
+ * state, kept here so the decision stays a pure function). Waiting uses timers only (no event carries "latency went
  * back down"), and every wait ends early when the run is cancelled.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,6 +21,8 @@ export class Throttle {
   private readonly trafficP99 = new CalmLevel(TRAFFIC_BASELINE_S);
   /** The last gate's wait: where the controller grows or decays from. */
   private delayMs: number;
+  /** When the last gate decided (epoch ms): the controller moves per second, not per decision. */
+  private decidedAt = Date.now();
 
   constructor(
     private readonly strategy: Strategy,
@@ -58,8 +60,10 @@ export class Throttle {
     const started = Date.now();
     for (;;) {
       this.throwIfCancelled();
-      const d = throttleDecision(this.strategy, this.read(), this.baseline, this.delayMs);
+      const now = Date.now();
+      const d = throttleDecision(this.strategy, this.read(), this.baseline, this.delayMs, now - this.decidedAt);
       this.delayMs = d.delayMs;
+      this.decidedAt = now;
       if (d.delayMs > this.strategy.pauseMs) this.counts.slowdowns++;
       if (d.delayMs > 0) await delay(d.delayMs, undefined, { signal: this.signal }).catch(() => {});
       // Cancelled during the wait: the statement the gate was guarding must not run.

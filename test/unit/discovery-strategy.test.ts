@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { BACKOFF_GROWTH, MAX_DELAY_MS, NOISE_DEVIATIONS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
+import { BACKOFF_DECAY_PER_S, BACKOFF_GROWTH_PER_S, BACKOFF_STEP_MS, MAX_DELAY_MS, NOISE_DEVIATIONS, STRATEGIES, STRATEGY_PRESETS, throttleDecision, type ThrottleBaseline, type ThrottleSignals } from '../../src/discovery/strategy.js';
 import { Throttle } from '../../src/discovery/throttle.js';
 import type { Calm, TrafficFigures } from '../../src/discovery/traffic-window.js';
 import type { HealthReading } from '../../src/health/types.js';
@@ -76,11 +76,13 @@ const arbSignals = fc.record({
 const arbCalmLevel = fc.option(fc.record({ low: fc.double({ min: 0, max: 10_000, noNaN: true }), spread: fc.double({ min: 0, max: 1_000, noNaN: true }) }), { nil: null });
 const arbBaseline = fc.record({ hostLatencyMs: arbMs, loopDelayMs: arbMs, trafficMean: arbCalmLevel, trafficP99: arbCalmLevel });
 const arbPrevious = fc.integer({ min: 0, max: MAX_DELAY_MS });
+/** Time since the previous decision: none, a statement's, or a run idle between phases. */
+const arbElapsed = fc.integer({ min: 0, max: 120_000 });
 const arbStrategy = fc.constantFrom(...STRATEGIES).map((name) => STRATEGY_PRESETS[name]);
 
 t.test('property: a decision is always bounded and never faster than the strategy', async () => {
-  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, arbPrevious, (s, signals, baseline, previous) => {
-    const d = throttleDecision(s, signals, baseline, previous);
+  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, arbPrevious, arbElapsed, (s, signals, baseline, previous, elapsed) => {
+    const d = throttleDecision(s, signals, baseline, previous, elapsed);
     return Number.isInteger(d.concurrency) && d.concurrency >= 1 && d.concurrency <= s.concurrency
       && d.delayMs >= s.pauseMs && d.delayMs <= MAX_DELAY_MS && (!d.hold || d.concurrency === 1);
   }));
@@ -97,17 +99,32 @@ t.test('property: a slower loop never speeds the run up', async () => {
 t.test('live traffic over its calm level backs off multiplicatively, and decays back to the pause', async (t) => {
   const calmMs = 0.5;
   const overMs = calmMs * balanced.trafficTolerance * 1.2;
+  const stepMs = 250;
   let delay = balanced.pauseMs;
   const grown: number[] = [];
-  for (let i = 0; i < 4; i++) grown.push(delay = throttleDecision(balanced, traffic(overMs), base(null, null, calmMs), delay).delayMs);
-  t.ok(grown.every((d, i) => i === 0 || d >= grown[i - 1]! * (BACKOFF_GROWTH - 0.01)), `grows by about ×${BACKOFF_GROWTH} per decision: ${grown.join(', ')}`);
+  for (let i = 0; i < 4; i++) grown.push(delay = throttleDecision(balanced, traffic(overMs), base(null, null, calmMs), delay, stepMs).delayMs);
+  const perStep = BACKOFF_GROWTH_PER_S ** (stepMs / 1_000);
+  t.ok(grown.every((d, i) => i === 0 || d >= grown[i - 1]! * (perStep - 0.02)), `grows by about ×${perStep.toFixed(2)} per ${stepMs} ms: ${grown.join(', ')}`);
   t.equal(throttleDecision(aggressive, traffic(overMs * 2), base(null, null, calmMs), 0).concurrency, 1, 'one lane while backing off');
   const decayed: number[] = [];
-  for (let i = 0; i < 200 && delay > balanced.pauseMs; i++) decayed.push(delay = throttleDecision(balanced, traffic(calmMs), base(null, null, calmMs), delay).delayMs);
+  for (let i = 0; i < 200 && delay > balanced.pauseMs; i++) decayed.push(delay = throttleDecision(balanced, traffic(calmMs), base(null, null, calmMs), delay, stepMs).delayMs);
   t.ok(decayed.every((d, i) => i === 0 || d < decayed[i - 1]!), 'decays at every calm decision');
   t.equal(delay, balanced.pauseMs, 'down to the strategy\'s pause exactly');
   t.equal(throttleDecision(balanced, traffic(calmMs * 1.09), base(null, null, calmMs)).delayMs, balanced.pauseMs, 'within tolerance is calm');
-  t.equal(throttleDecision(balanced, traffic(null), base(null, null, calmMs), 1_000).delayMs < 1_000, true, 'no figure (too few transactions): decays');
+  t.equal(throttleDecision(balanced, traffic(null), base(null, null, calmMs), 1_000, stepMs).delayMs < 1_000, true, 'no figure (too few transactions): decays');
+});
+
+t.test('the controller moves per second of wall time, however many statements fall in it', async (t) => {
+  const over = traffic(1);
+  const overBase = base(null, null, 0.5);
+  const oneDecision = throttleDecision(balanced, over, overBase, 100, 1_000).delayMs;
+  let many = 100;
+  for (let i = 0; i < 50; i++) many = throttleDecision(balanced, over, overBase, many, 20).delayMs;
+  t.equal(oneDecision, 100 * BACKOFF_GROWTH_PER_S, `one second over: ×${BACKOFF_GROWTH_PER_S}`);
+  t.ok(Math.abs(many - oneDecision) / oneDecision < 0.1, `fifty 20 ms statements grow it about as much: ${many} vs ${oneDecision}`);
+  t.equal(throttleDecision(balanced, traffic(0.5), overBase, MAX_DELAY_MS, 1_000).delayMs,
+    balanced.pauseMs + Math.floor((MAX_DELAY_MS - balanced.pauseMs) * BACKOFF_DECAY_PER_S), 'one calm second after the longest wait keeps a tenth of it');
+  t.equal(throttleDecision(balanced, over, overBase, balanced.pauseMs, 0).delayMs, BACKOFF_STEP_MS, 'a rise starts from the step, even with no time gone');
 });
 
 t.test('the throttle\'s traffic baseline is the lowest mean of the run', async (t) => {
@@ -122,9 +139,9 @@ t.test('the throttle\'s traffic baseline is the lowest mean of the run', async (
 
 t.test('property: the controller never goes under the pause nor over the maximum, grows while over and decays while under', async () => {
   const arbCalm = fc.double({ min: 0.01, max: 1_000, noNaN: true });
-  fc.assert(fc.property(arbStrategy, arbCalm, fc.double({ min: 0, max: 10, noNaN: true }), arbPrevious, (s, calm, factor, previous) => {
+  fc.assert(fc.property(arbStrategy, arbCalm, fc.double({ min: 0, max: 10, noNaN: true }), arbPrevious, fc.integer({ min: 100, max: 60_000 }), (s, calm, factor, previous, elapsed) => {
     const now = calm * factor;
-    const d = throttleDecision(s, traffic(now), base(null, null, calm), previous).delayMs;
+    const d = throttleDecision(s, traffic(now), base(null, null, calm), previous, elapsed).delayMs;
     if (d < s.pauseMs || d > MAX_DELAY_MS) return false;
     const from = Math.max(previous, s.pauseMs);
     if (now > calm * s.trafficTolerance) return d > from || d === MAX_DELAY_MS;
@@ -148,10 +165,10 @@ t.test('the p99 alone can back the run off', async (t) => {
 });
 
 t.test('property: more noise never backs the run off sooner', async () => {
-  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, fc.double({ min: 0, max: 100, noNaN: true }), arbPrevious, (s, signals, baseline, extra, previous) => {
+  fc.assert(fc.property(arbStrategy, arbSignals, arbBaseline, fc.double({ min: 0, max: 100, noNaN: true }), arbPrevious, arbElapsed, (s, signals, baseline, extra, previous, elapsed) => {
     const widen = (c: Calm | null): Calm | null => (c === null ? null : { ...c, spread: c.spread + extra });
-    const before = throttleDecision(s, signals, baseline, previous);
-    const after = throttleDecision(s, signals, { ...baseline, trafficMean: widen(baseline.trafficMean), trafficP99: widen(baseline.trafficP99) }, previous);
+    const before = throttleDecision(s, signals, baseline, previous, elapsed);
+    const after = throttleDecision(s, signals, { ...baseline, trafficMean: widen(baseline.trafficMean), trafficP99: widen(baseline.trafficP99) }, previous, elapsed);
     return after.delayMs <= before.delayMs;
   }));
 });
