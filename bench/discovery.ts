@@ -82,10 +82,15 @@ async function api<T>(base: string, method: 'GET' | 'POST', path: string, body?:
   return await res.json() as T;
 }
 
+function windowLine(r: RunResult): string {
+  return r.ok ? `${r.tps.toFixed(0)} tps, p99 ${r.p99Ms.toFixed(2)} ms` : `failed: ${r.error}`;
+}
+
 /** One strategy: pgbench alone, windows back to back while a fresh run of the whole schema goes on, then alone again. */
 async function measure(admin: string, port: number, strategy: StrategyName): Promise<Row> {
   const pgbench = () => runPgbench({ script: 'select-only', mode: 'prepared', port, clients: CLIENTS, threads: 2, seconds: SECONDS });
   const before = await pgbench();
+  console.log(`  ${strategy} alone before: ${windowLine(before)}`);
   const { runId } = await api<{ runId: number }>(admin, 'POST', '/v1/sources/big/discover', { strategy });
   const run = () => api<RunReply>(admin, 'GET', `/v1/discovery/runs/${runId}`);
   const during: RunResult[] = [];
@@ -93,12 +98,16 @@ async function measure(admin: string, port: number, strategy: StrategyName): Pro
   let slowdowns = 0;
   // The window in which the run ends counts too: it holds the catalog commit, the run's last and largest write.
   for (;;) {
-    during.push(await pgbench());
+    const window = await pgbench();
+    during.push(window);
     const now = await run();
     slowdowns = now.progress?.slowdowns ?? slowdowns;
+    // Each window as it ends: a run of 10,000 tables takes many minutes, and one cut short still shows where it stood.
+    console.log(`  ${strategy} window ${during.length}: ${windowLine(window)}; ${now.status}, ${now.datasets} datasets, ${slowdowns} throttle waits`);
     if (now.status !== 'running') break;
   }
   const after = await pgbench();
+  console.log(`  ${strategy} alone after: ${windowLine(after)}`);
   return { strategy, run: await run(), alone: [before, after], during, slowdowns };
 }
 
@@ -142,6 +151,14 @@ async function withSluice<T>(dir: string, port: number, work: (admin: string, fr
     },
     discovery: { catalog: join(dir, 'first.db'), sources: { [BENCH_DB]: { enabled: false } } },
   });
+  // Sluice runs in a process group of its own: a bench stopped by a signal must stop it, and drop the generated database.
+  const onSignal = (): void => {
+    void sluice.service.stop()
+      .then(() => rm(dir, { recursive: true, force: true }))
+      .then(() => onServer('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const admin = `http://127.0.0.1:${sluice.adminPort}`;
   const configFile = join(dir, 'sluice.yaml');
   const freshCatalog = async (name: string): Promise<void> => {
