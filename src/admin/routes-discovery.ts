@@ -1,5 +1,5 @@
 /**
- * Discovery on the admin port: start a run (operator), read runs, the catalog, its changes
+ * Discovery on the admin port: start, pause and resume a run (operator), read runs, the catalog, its changes
  * and a search across sources (viewer). Everything is read from the DiscoveryService the
  * gateway runs; without a `discovery:` section every route but the status page's answers 409.
  */
@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { catalogView, searchCatalog } from '../discovery/catalog/view.js';
 import { DiscoveryError } from '../discovery/errors.js';
-import type { DiscoveryService } from '../discovery/service.js';
+import type { DiscoveryService, RunView } from '../discovery/service.js';
 import { DiscoveryStatus } from '../discovery/status.js';
 import type { AdminDeps } from './deps.js';
 import { AdminNotFoundError, AdminUnavailableError } from './errors.js';
@@ -86,6 +86,29 @@ export function registerDiscoveryRoutes(server: FastifyInstance, deps: AdminDeps
     if (run === null) throw new AdminNotFoundError(`no discovery run ${req.params.id}`);
     return run;
   });
+
+  /** The run as GET shows it, its progress now saying `paused` as asked; 409 unless it is in flight here. */
+  const pauseRun = async (id: number, paused: boolean): Promise<RunView> => {
+    const s = service();
+    const run = await s.run(id);
+    if (run === null) throw new AdminNotFoundError(`no discovery run ${id}`);
+    // A run the catalog has seen end may still be wrapping up in the service: too late to pause.
+    if (run.status === 'running' && s.setPaused(id, paused)) return run;
+    const verb = paused ? 'pause' : 'resume';
+    throw new AdminUnavailableError(run.status === 'running'
+      ? `discovery run ${id} is not running in this Sluice process; ${verb} it on the admin port of the process that started it`
+      : `discovery run ${id} has ${run.status}; only a run in flight can be paused or resumed (start a new one with POST /v1/sources/${run.source}/discover)`);
+  };
+
+  app.post('/v1/discovery/runs/:id/pause', {
+    config: { access: 'operator' },
+    schema: { summary: 'Pause a run in flight: the statement running finishes, no new one starts until resumed', tags, params: RunParams, response: { 200: RunBody, ...errors } },
+  }, async (req) => pauseRun(req.params.id, true));
+
+  app.post('/v1/discovery/runs/:id/resume', {
+    config: { access: 'operator' },
+    schema: { summary: 'Resume a paused run', tags, params: RunParams, response: { 200: RunBody, ...errors } },
+  }, async (req) => pauseRun(req.params.id, false));
 
   app.get('/v1/sources/:name/catalog', { schema: { summary: 'The source as its last successful run saw it: datasets, fields with profiles and classifications, relationships', tags, params: DiscoverParams, response: { 200: CatalogBody, ...errors } } }, async (req) => {
     const s = service();

@@ -18,7 +18,10 @@ const Timings = Type.Object({
 const Skipped = Type.Array(Type.Object({ dataset: Type.String(), error: Type.String() }), { description: 'Datasets the server refused to sample; tried again next run' });
 
 const Progress = Type.Object({
-  phase: Type.String(), datasets: Type.Integer(), toProfile: Type.Integer(), profiled: Type.Integer(), slowdowns: Type.Integer(), skipped: Skipped,
+  phase: Type.String(), datasets: Type.Integer(), toProfile: Type.Integer(), profiled: Type.Integer(), slowdowns: Type.Integer(),
+  paused: Type.Boolean({ description: 'Paused by an operator (POST /v1/discovery/runs/{id}/pause): no new statement starts until resumed' }),
+  pausedMs: Type.Number({ description: 'Time the run has spent held by pauses, counted from when its statement in flight finished' }),
+  skipped: Skipped,
 });
 
 export const RunBody = Type.Object({

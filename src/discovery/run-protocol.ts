@@ -23,7 +23,10 @@ export interface RunJob {
 
 export type ToRunWorker =
   | { type: 'signals'; signals: ThrottleSignals }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  /** An operator's pause and resume: the throttle holds at its gate until resumed. */
+  | { type: 'pause' }
+  | { type: 'resume' };
 
 export type FromRunWorker =
   | { type: 'progress'; progress: RunProgress }

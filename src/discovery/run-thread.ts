@@ -1,7 +1,8 @@
 /**
  * The main thread's half of a run in a worker (run-worker): starts the thread, feeds it the
  * throttle's signals every FEED_MS, copies its progress into the object the admin API reads,
- * passes cancellation on, and turns whatever way the thread ends into the run's outcome.
+ * passes cancellation and an operator's pause on, and turns whatever way the thread ends
+ * into the run's outcome.
  * A crashed or unresponsive worker fails the run with SLUICE_DISCOVERY_WORKER; it never
  * takes the proxy down with it.
  */
@@ -28,7 +29,10 @@ export interface RunThreadOptions {
   job: Omit<RunJob, 'signals'>;
   /** Read on the main thread, where host health and the loop delay are measured. */
   signals: () => ThrottleSignals;
-  /** Kept up to date from the worker's reports. */
+  /**
+   * Kept up to date from the worker's reports, but for `paused`: that one is the operator's,
+   * set here (DiscoveryService.setPaused) and passed on to the worker with the next feed.
+   */
   progress: RunProgress;
   signal: AbortSignal;
   /** Default RUN_HEAP_MB. */
@@ -43,7 +47,11 @@ export function runInWorker({ job, signals, progress, signal, heapMb = RUN_HEAP_
     let ended: Extract<FromRunWorker, { type: 'ended' }> | null = null;
     let crash: Error | null = null;
     let killer: NodeJS.Timeout | undefined;
-    const feed = setInterval(() => send({ type: 'signals', signals: signals() }), FEED_MS);
+    let sentPaused = false;
+    const feed = setInterval(() => {
+      send({ type: 'signals', signals: signals() });
+      if (progress.paused !== sentPaused) send({ type: (sentPaused = progress.paused) ? 'pause' : 'resume' });
+    }, FEED_MS);
     const cancel = (): void => {
       send({ type: 'cancel' });
       killer = setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS);
@@ -52,7 +60,8 @@ export function runInWorker({ job, signals, progress, signal, heapMb = RUN_HEAP_
     else signal.addEventListener('abort', cancel, { once: true });
 
     worker.on('message', (m: FromRunWorker) => {
-      Object.assign(progress, m.progress);
+      // A report posted before the worker saw the last pause or resume would undo it here.
+      Object.assign(progress, m.progress, { paused: progress.paused });
       if (m.type !== 'ended') return;
       ended = m;
       // The worker has closed its catalog; whatever its drivers still hold open goes with the thread.

@@ -2,7 +2,8 @@
  * A discovery run in a worker thread of its own: driver I/O, fingerprints, diff, profiling,
  * relationship inference and the catalog writes (better-sqlite3 is synchronous) all happen on
  * this thread's loop, never on the proxy's. The main thread feeds the throttle's signals and
- * reads the progress posted here; a `cancel` message aborts the run as close/reload asks.
+ * reads the progress posted here; a `cancel` message aborts the run as close/reload asks, and
+ * `pause`/`resume` set the progress's `paused`, which holds the throttle's gate.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CatalogStore } from './catalog/store.js';
@@ -19,18 +20,18 @@ const port = parentPort!;
 const job = workerData as RunJob;
 let signals = job.signals;
 const abort = new AbortController();
-port.on('message', (m: ToRunWorker) => {
-  if (m.type === 'signals') signals = m.signals;
-  else abort.abort();
-});
-
 // On a busy machine the proxy's own thread gets the CPU first, and discovery what is left.
 lowerThreadPriority();
 const progress = newProgress();
+port.on('message', (m: ToRunWorker) => {
+  if (m.type === 'signals') signals = m.signals;
+  else if (m.type === 'cancel') abort.abort();
+  else progress.paused = m.type === 'pause';
+});
 let posted = '';
 /** Cheap change check: the counters and the phase, not the skipped list's contents. */
 const postProgress = (p: RunProgress): void => {
-  const key = `${p.phase} ${p.datasets} ${p.toProfile} ${p.profiled} ${p.slowdowns} ${p.skipped.length}`;
+  const key = `${p.phase} ${p.datasets} ${p.toProfile} ${p.profiled} ${p.slowdowns} ${p.paused} ${p.pausedMs} ${p.skipped.length}`;
   if (key === posted) return;
   posted = key;
   port.postMessage({ type: 'progress', progress: p } satisfies FromRunWorker);

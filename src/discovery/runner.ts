@@ -147,9 +147,7 @@ async function eachLimited<T>(items: readonly T[], lanes: number, throttle: Thro
   let failed = false;
   const lane = async (index: number): Promise<void> => {
     while (next < items.length && !failed) {
-      await throttle.gate();
-      // Lanes past the current concurrency sit out while the host is busy, and rejoin after.
-      if (index >= throttle.concurrency()) continue;
+      await throttle.gate(index);
       if (next >= items.length || failed) return;
       // One failure ends the run; the other lanes stop taking work rather than query a closing connection.
       await work(items[next++]!).catch((err: unknown) => {

@@ -146,6 +146,21 @@ export class DiscoveryService {
     return { ...record, progress: active?.id === id ? active.progress : null };
   }
 
+  /**
+   * Pauses or resumes the run in flight with this id, as an operator holds it through a peak:
+   * its worker starts no new statement until resumed. False when no run of that id is in flight
+   * in this process.
+   */
+  setPaused(id: number, paused: boolean): boolean {
+    for (const [source, run] of this.active) {
+      if (run.id !== id) continue;
+      if (run.progress.paused !== paused) this.deps.log.info({ source, run: id }, paused ? 'discovery run paused' : 'discovery run resumed');
+      run.progress.paused = paused;
+      return true;
+    }
+    return false;
+  }
+
   /** Resolves when the source's run in flight (if any) has ended, whatever its outcome. */
   async settled(source: string): Promise<void> {
     await this.active.get(source)?.done;

@@ -76,7 +76,7 @@ export class TrafficWindow {
 
 /** Live traffic's calm level for one figure, and how much that figure wanders by itself. */
 export interface Calm {
-  /** The lowest reading of the recent seconds. */
+  /** The lowest reading of the recent seconds, or the latest reading taken while the run was idle if that is higher. */
   low: number;
   /** A robust standard deviation of the recent per-second readings (1.4826 × their median absolute deviation); 0 until there are MIN_SPREAD_SECONDS of them. */
   spread: number;
@@ -104,12 +104,26 @@ function median(sorted: readonly number[]): number {
  * 2026-11-30, with pgbench alone), every ordinary reading looked like a rise over it, the
  * controller held the run at its longest wait and 10,000 tables would have taken over an hour.
  * The MAD is robust: a few spikes the run causes do not widen it much.
+ *
+ * A reading taken while the run was idle for a whole window (`idle()`) is what traffic feels
+ * without discovery, by definition, so it raises the calm level to itself until it ages out:
+ * when traffic's own level climbs (it did, 2.7 → 4.9 ms p99 in two minutes with discovery
+ * stopped, on the 2026-11-30 VM), the lowest of thirty seconds lags behind and every reading
+ * looks like a rise the run caused; the controller then waits, and its first long wait shows
+ * the rise is not the run's.
  */
 export class CalmLevel {
   /** The lowest reading of each second that had one, oldest first. */
   private readonly lows: { second: number; value: number }[] = [];
+  /** The latest reading taken while the run was idle, with its epoch second. */
+  private idleReading: { second: number; value: number } | null = null;
 
   constructor(private readonly seconds: number) {}
+
+  /** Records `value`, read at epoch second `second` after the run did nothing for a whole window. */
+  idle(value: number, second: number): void {
+    this.idleReading = { second, value };
+  }
 
   /** Records `value` (null: no reading) at epoch second `second`, and returns the calm level of the last `seconds`; null when there is no reading in them. */
   read(value: number | null, second: number): Calm | null {
@@ -120,11 +134,13 @@ export class CalmLevel {
       else lows.push({ second, value });
     }
     while (lows.length > 0 && lows[0]!.second <= second - this.seconds) lows.shift();
+    if (this.idleReading !== null && this.idleReading.second <= second - this.seconds) this.idleReading = null;
     if (lows.length === 0) return null;
     const sorted = lows.map((l) => l.value).sort((a, b) => a - b);
-    if (sorted.length < MIN_SPREAD_SECONDS) return { low: sorted[0]!, spread: 0 };
+    const low = Math.max(sorted[0]!, this.idleReading?.value ?? 0);
+    if (sorted.length < MIN_SPREAD_SECONDS) return { low, spread: 0 };
     const mid = median(sorted);
     const deviations = sorted.map((v) => Math.abs(v - mid)).sort((a, b) => a - b);
-    return { low: sorted[0]!, spread: 1.4826 * median(deviations) };
+    return { low, spread: 1.4826 * median(deviations) };
   }
 }

@@ -121,6 +121,7 @@ t.test('read endpoints and metrics after traffic', async (t) => {
     'GET /v1/sources/{name}/catalog', 'GET /v1/sources/{name}/changes',
     'GET /v1/stats', 'GET /v1/stats/history', 'GET /v1/version',
     'POST /v1/clients/{id}/kill',
+    'POST /v1/discovery/runs/{id}/pause', 'POST /v1/discovery/runs/{id}/resume',
     'POST /v1/hosts/{source}/{key}/disable', 'POST /v1/hosts/{source}/{key}/enable',
     'POST /v1/reload',
     'POST /v1/sources/{name}/discover', 'POST /v1/sources/{name}/pause', 'POST /v1/sources/{name}/reconnect', 'POST /v1/sources/{name}/resume',

@@ -5,41 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { GatewayInventory } from '../../src/admin/inventory.js';
-import { AdminServer } from '../../src/admin/server.js';
-import { generateAdminToken, hashAdminToken } from '../../src/auth/admin-tokens.js';
-import { NO_AUDIT } from '../../src/auth/audit/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DiscoveryService } from '../../src/discovery/service.js';
+import { OPERATOR, VIEWER, discoveryYaml, startDiscoveryAdmin } from '../helpers/discovery-admin.js';
 import { PG_HOST, PG_PORT, adminQuery } from '../helpers/postgres.js';
 
 const DB = `sluice_discovery_api_${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-discovery-api-'));
-const VIEWER = generateAdminToken();
-const OPERATOR = generateAdminToken();
-
-const yaml = `
-admin:
-  listen: 127.0.0.1:0
-  tokens:
-    - { name: dash, role: viewer, hash: "${hashAdminToken(VIEWER)}" }
-    - { name: oncall, role: operator, hash: "${hashAdminToken(OPERATOR)}" }
-sources:
-  app:
-    kind: postgres
-    database: ${DB}
-    hosts: [{ host: ${PG_HOST}, port: ${PG_PORT} }]
-    users: [{ name: postgres, password: unused }]
-  off:
-    kind: postgres
-    database: ${DB}
-    hosts: [{ host: ${PG_HOST}, port: ${PG_PORT} }]
-    users: [{ name: postgres, password: unused }]
-discovery:
-  catalog: ${join(dir, 'catalog.db')}
-  strategy: conservative
-  sources: { off: { enabled: false } }
-`;
+const yaml = discoveryYaml(DB, join(dir, 'catalog.db'), ['app', 'off'], '  sources: { off: { enabled: false } }\n');
 
 t.before(async () => {
   await adminQuery(`DROP DATABASE IF EXISTS ${DB}`);
@@ -55,29 +28,8 @@ t.teardown(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Reply { status: number; body: unknown }
-
 t.test('operator triggers, viewer reads the run, catalog, changes and search', async (t) => {
-  const config = await parseConfig(yaml, 'test');
-  const log = pino({ level: 'silent' });
-  const service = new DiscoveryService({ config: () => config.discovery!, sources: () => config.sources, health: () => null, log });
-  const admin = new AdminServer({
-    inventory: new GatewayInventory(() => null), proxy: () => null, config: () => config, listenerProblems: () => [],
-    reloadHandler: () => null, log, audit: NO_AUDIT, auditLog: () => null, discovery: () => service,
-  });
-  const at = await admin.listen({ host: '127.0.0.1', port: 0 });
-  t.teardown(async () => {
-    await admin.close();
-    await service.close();
-  });
-  const call = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<Reply> => {
-    const res = await fetch(`http://127.0.0.1:${at.port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const { service, base, call } = await startDiscoveryAdmin(t, yaml);
 
   t.equal((await call('POST', '/v1/sources/app/discover', VIEWER, {})).status, 403, 'a viewer may not start runs');
   t.equal((await call('POST', '/v1/sources/nope/discover', OPERATOR, {})).status, 404);
@@ -112,12 +64,12 @@ t.test('operator triggers, viewer reads the run, catalog, changes and search', a
   t.match(await call('GET', '/v1/catalog/search?q=email', VIEWER), { status: 200, body: [{ source: 'app', dataset: 'public.accounts', fields: ['contact_email'] }] });
   t.match(await call('GET', '/v1/discovery/sources', VIEWER), { status: 200, body: [{ source: 'app', datasets: 1, changesSinceDay: 1, lastRun: { id: runId } }] });
 
-  const metrics = await fetch(`http://127.0.0.1:${at.port}/metrics`, { headers: { authorization: `Bearer ${VIEWER}` } }).then((r) => r.text());
+  const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${VIEWER}` } }).then((r) => r.text());
   t.match(metrics, /sluice_discovery_runs_total\{source="app",status="succeeded"\} 1/);
   t.match(metrics, /sluice_discovery_datasets\{source="app"\} 1/);
   t.match(metrics, /sluice_discovery_changes_total\{source="app"\} 1/);
 
-  const doc = await fetch(`http://127.0.0.1:${at.port}/v1/openapi.json`).then((r) => r.json()) as { paths: Record<string, unknown> };
+  const doc = await fetch(`${base}/v1/openapi.json`).then((r) => r.json()) as { paths: Record<string, unknown> };
   t.ok(doc.paths['/v1/sources/{name}/discover'] && doc.paths['/v1/catalog/search'], 'routes are in the OpenAPI document');
 });
 

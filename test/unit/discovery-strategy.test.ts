@@ -172,3 +172,22 @@ t.test('property: more noise never backs the run off sooner', async () => {
     return after.delayMs <= before.delayMs;
   }));
 });
+
+t.test('throttle: traffic that stays up while the run waits is traffic\'s own level, and the run goes back to its pace', async (t) => {
+  // Live traffic's p99 steps from 1 ms to 2 ms and stays there, whatever the run does: a rise that is not the run's.
+  let p99Ms = 1;
+  const throttle = new Throttle(balanced, () => ({ host: null, loopDelayMs: null, traffic: { meanMs: 0.2, p99Ms } }), new AbortController().signal, { slowdowns: 0 });
+  await throttle.gate();
+  p99Ms = 2;
+  const gates: number[] = [];
+  const until = Date.now() + 20_000;
+  // The lowest of the last 30 s stays 1 ms for 30 s; without the idle reading the run would wait 5 s at a time until then.
+  while (Date.now() < until) {
+    const started = Date.now();
+    await throttle.gate();
+    gates.push(Date.now() - started);
+    if (gates.some((ms) => ms >= 3_000) && gates.at(-1)! <= balanced.pauseMs * 3) break;
+  }
+  t.ok(gates.some((ms) => ms >= 3_000), `backed off first, as the rise could be the run's: ${gates.length} gates, longest ${Math.max(...gates)} ms`);
+  t.ok(gates.at(-1)! <= balanced.pauseMs * 3, `then back at its pace within 20 s, not 30: last gate ${gates.at(-1)} ms`);
+});

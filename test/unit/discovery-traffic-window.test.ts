@@ -118,3 +118,31 @@ t.test('CalmLevel: a few spikes hardly widen the spread', async (t) => {
   t.equal(level?.low, 1);
   t.ok(level!.spread < 0.02, `three spikes of ×5 in 30 s: spread ${level!.spread}`);
 });
+
+t.test('CalmLevel: a reading taken while the run was idle raises the calm level to itself until it ages out', async (t) => {
+  const calm = new CalmLevel(30);
+  for (let s = 0; s < 10; s++) calm.read(2.7 + (s % 2) * 0.1, s);
+  t.equal(calm.read(4.9, 10)?.low, 2.7, 'traffic climbed: against the lowest of 30 s it looks like a rise');
+  calm.idle(4.8, 11);
+  t.equal(calm.read(4.9, 11)?.low, 4.8, 'with the run idle it was still 4.8: that is where traffic stands');
+  t.ok(calm.read(4.9, 12)!.spread > 0, 'the spread is still that of the readings');
+  calm.idle(1, 13);
+  t.equal(calm.read(4.9, 13)?.low, 2.7, 'a lower idle reading leaves the lowest reading as it is');
+  calm.idle(4.8, 14);
+  t.equal(calm.read(3, 20)?.low, 4.8, 'within 30 s of it, over a lower reading');
+  t.equal(calm.read(3, 44)?.low, 3, 'aged out: the lowest reading again');
+});
+
+t.test('property: the calm level is the lowest reading or, while it is recent, the idle reading above it', async () => {
+  fc.assert(fc.property(fc.array(fc.double({ min: 0.01, max: 100, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.double({ min: 0.01, max: 100, noNaN: true }), fc.integer({ min: 0, max: 60 }), (values, idle, later) => {
+    const calm = new CalmLevel(30);
+    values.forEach((v, s) => calm.read(v, s));
+    const at = values.length - 1;
+    calm.idle(idle, at);
+    const kept = values.slice(Math.max(0, at + later - 29));
+    const got = calm.read(null, at + later);
+    if (kept.length === 0) return got === null;
+    const lowest = Math.min(...kept);
+    return got !== null && got.low === (later < 30 ? Math.max(lowest, idle) : lowest);
+  }));
+});
