@@ -72,8 +72,6 @@ export const BACKOFF_GROWTH_PER_S = 4;
 export const BACKOFF_DECAY_PER_S = 0.1;
 /** Growth starts from at least this, so a strategy without a pause (aggressive) still backs off. */
 export const BACKOFF_STEP_MS = 50;
-/** Longest gap between decisions that counts: a run idle between phases comes back as after this. */
-const MAX_ELAPSED_MS = 10_000;
 
 /**
  * What live traffic feels right now: the source host's health (null where none is kept), the
@@ -127,7 +125,8 @@ function trafficOver(strategy: Strategy, now: TrafficFigures | null, baseline: T
  */
 function controlledDelay(strategy: Strategy, over: boolean, previousMs: number, elapsedMs: number): number {
   const pause = strategy.pauseMs;
-  const seconds = Math.min(Math.max(elapsedMs, 0), MAX_ELAPSED_MS) / 1_000;
+  // However long the gap, the bounds hold: growth stops at MAX_DELAY_MS, decay at the pause.
+  const seconds = Math.max(elapsedMs, 0) / 1_000;
   if (over) return Math.min(MAX_DELAY_MS, Math.max(previousMs, pause, BACKOFF_STEP_MS) * BACKOFF_GROWTH_PER_S ** seconds);
   // Floored, so the wait reaches the pause exactly instead of hovering a millisecond above it.
   return Math.min(MAX_DELAY_MS, Math.max(pause, pause + Math.floor((previousMs - pause) * BACKOFF_DECAY_PER_S ** seconds)));
