@@ -14,7 +14,7 @@
  * container's different PID namespace can never make Sluice renice an unrelated process.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /** Linux nice level of discovery's work: below live traffic, still above the idle class. */
 export const DISCOVERY_NICE = 10;
@@ -67,13 +67,31 @@ export function lowerPostgresBackend(pid: number, clientPort: number): boolean {
  * thread per connection, the default thread_handling). The thread must belong to a process
  * named mariadbd or mysqld; a pool-of-threads server moves connections between threads, where
  * lowering one would slow others' queries, so it is left alone.
+ *
+ * Returns what puts the thread back (null when it was left alone): the connector calls it
+ * before it closes, because MariaDB keeps a closed connection's thread (thread_cache_size) for
+ * the next connection, which would otherwise serve live traffic at discovery's priority. CI
+ * caught exactly that: a live connection's cached thread at nice 10.
  */
-export function lowerMariadbThread(tid: number, poolOfThreads: boolean): boolean {
-  if (poolOfThreads) return false;
+export function lowerMariadbThread(tid: number, poolOfThreads: boolean): (() => void) | null {
+  if (poolOfThreads) return null;
   const status = readProc(`/proc/${tid}/status`);
   const tgid = status === null ? null : /^Tgid:\s*(\d+)$/m.exec(status)?.[1];
-  if (tgid === undefined || tgid === null || tgid === String(tid)) return false;
+  if (tgid === undefined || tgid === null || tgid === String(tid)) return null;
   const comm = readProc(`/proc/${tgid}/comm`)?.trim();
-  if (comm !== 'mariadbd' && comm !== 'mysqld') return false;
-  return lower(tid);
+  if (comm !== 'mariadbd' && comm !== 'mysqld') return null;
+  let original: number;
+  try {
+    original = getPriority(tid);
+  } catch {
+    return null;
+  }
+  if (!lower(tid)) return null;
+  return () => {
+    try {
+      setPriority(tid, original);
+    } catch {
+      // The thread is gone: nothing is left to put back.
+    }
+  };
 }

@@ -66,4 +66,7 @@ t.test('discovery\'s MariaDB connection thread on this machine runs at nice 10, 
   t.equal(niceOf(added[0]!.tid), 10, 'its thread runs at nice 10');
   const [[mine]] = await live.query<mysql.RowDataPacket[]>('SELECT tid FROM information_schema.processlist WHERE id = CONNECTION_ID()');
   t.equal(niceOf(Number(mine!['tid'])), 0, 'a live connection\'s thread keeps its priority');
+  await connector.close();
+  // MariaDB caches the closed connection's thread for the next connection: it must be back at the server's priority.
+  t.equal(niceOf(added[0]!.tid), 0, 'closing puts the thread back before the server caches it');
 });

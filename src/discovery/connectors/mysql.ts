@@ -29,17 +29,18 @@ export async function connectMysql(target: DiscoveryTarget, limits: ConnectorLim
   const mariadb = String(version?.['v'] ?? '').includes('MariaDB');
   await conn.query(mariadb ? `SET SESSION max_statement_time = ${limits.statementTimeoutMs / 1000}` : `SET SESSION max_execution_time = ${Math.round(limits.statementTimeoutMs)}`);
   await conn.query('SET SESSION TRANSACTION READ ONLY');
-  if (mariadb && isLoopbackHost(target.host)) await lowerServerThread(conn);
-  return new MysqlConnector(conn, target, limits);
+  const restorePriority = mariadb && isLoopbackHost(target.host) ? await lowerServerThread(conn) : null;
+  return new MysqlConnector(conn, target, limits, restorePriority);
 }
 
-/** A MariaDB on this machine: the thread serving this connection runs at discovery's nice level (local-priority.ts). */
-async function lowerServerThread(conn: mysql.Connection): Promise<void> {
+/** A MariaDB on this machine: the thread serving this connection runs at discovery's nice level (local-priority.ts); returns what puts it back. */
+async function lowerServerThread(conn: mysql.Connection): Promise<(() => void) | null> {
   try {
     const [[row]] = await conn.query<mysql.RowDataPacket[]>('SELECT tid, @@thread_handling AS handling FROM information_schema.processlist WHERE id = CONNECTION_ID()');
-    if (row !== undefined) lowerMariadbThread(Number(row['tid']), String(row['handling']) === 'pool-of-threads');
+    return row === undefined ? null : lowerMariadbThread(Number(row['tid']), String(row['handling']) === 'pool-of-threads');
   } catch {
     // A server without the tid column: the priority stays as it was.
+    return null;
   }
 }
 
@@ -51,7 +52,13 @@ function sampleError(err: unknown): DiscoveryError {
 
 class MysqlConnector implements Connector {
   readonly kind = 'mysql' as const;
-  constructor(private readonly conn: mysql.Connection, private readonly target: DiscoveryTarget, private readonly limits: ConnectorLimits) {}
+  constructor(
+    private readonly conn: mysql.Connection,
+    private readonly target: DiscoveryTarget,
+    private readonly limits: ConnectorLimits,
+    /** Puts the server thread's priority back before the connection closes and the server caches the thread for the next one. */
+    private readonly restorePriority: (() => void) | null,
+  ) {}
 
   private async rows<R>(sql: string, params: unknown[] = []): Promise<R[]> {
     try {
@@ -136,6 +143,7 @@ class MysqlConnector implements Connector {
   }
 
   async close(): Promise<void> {
+    this.restorePriority?.();
     await this.conn.end().catch(() => {});
   }
 }
